@@ -1,0 +1,52 @@
+"""Composition root: build the store, sources and services from settings. Wires; holds no rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.services.costs import CostService
+from bot.services.ingest import IngestService
+from bot.settings import CostbotConfig, Settings, load_config
+from bot.sources.focus.source import FocusSource
+from storage.db import create_store_engine, make_session_factory, upgrade_store
+from storage.repositories.costs import SqlCostStore
+from storage.repositories.ingest import SqlIngestStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    config: CostbotConfig
+    engine: Engine
+    costs: CostService
+    ingest: IngestService
+    cost_store: SqlCostStore
+
+
+def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:
+    """Open (and upgrade) the store and build every service on it."""
+    settings = settings or Settings()
+    config = load_config(config_path or settings.config)
+    engine = create_store_engine(settings.database_url)
+    upgrade_store(engine)
+    sessions = make_session_factory(engine)
+    rules = config.allocation.rules()
+    cost_store = SqlCostStore(sessions)
+    pinned_today = settings.today
+    costs = CostService(
+        cost_store,
+        rules=rules,
+        cost_basis=config.cost_basis,
+        default_currency=config.currency,
+        today=(lambda: pinned_today) if pinned_today else (lambda: datetime.now(UTC).date()),
+    )
+    ingest = IngestService(
+        SqlIngestStore(sessions),
+        {"focus": FocusSource(rules)},
+        cost_basis=config.cost_basis,
+    )
+    return Services(settings, config, engine, costs, ingest, cost_store)

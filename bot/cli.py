@@ -1,0 +1,154 @@
+"""The `costbot` command line: ingest billing files and ask what things cost."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from bot.app import Services, build_services
+from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
+from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
+from bot.domain.report_json import cost_report_json, top_report_json
+from bot.services.costs import UnknownDimensionError, UnknownNameError
+from bot.services.ingest import IngestError
+from bot.settings import ConfigError, Settings
+from storage.db import StoreError, create_store_engine, upgrade_store
+
+app = typer.Typer(
+    help="costbot: what your cloud costs, by project, team, owner and model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+_KNOWN_ERRORS = (
+    ConfigError,
+    StoreError,
+    IngestError,
+    PeriodError,
+    UnknownDimensionError,
+    UnknownNameError,
+)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="YAML config file (default: $COSTBOT_CONFIG or ./costbot.yml)."),
+]
+PeriodOption = Annotated[
+    str,
+    typer.Option(
+        "--period",
+        "-p",
+        help="today, yesterday, mtd, last-month, Nd, ytd, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD.",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Turn a known error into a clear message on stderr and a non-zero exit."""
+    try:
+        return action()
+    except _KNOWN_ERRORS as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+
+
+def _services(config: Path | None) -> Services:
+    return _run(lambda: build_services(Settings(), config))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the store's tables to the newest schema."""
+    settings = Settings()
+    engine = _run(lambda: create_store_engine(settings.database_url))
+    changed = _run(lambda: upgrade_store(engine))
+    typer.echo("store upgraded" if changed else "store already up to date")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="FOCUS files or folders of them.")],
+    source: Annotated[
+        str, typer.Option(help="Name of the data source these files replace.")
+    ] = "focus",
+    skip_bad_rows: Annotated[
+        bool, typer.Option("--skip-bad-rows", help="Ingest the readable rows; record the others.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Load FOCUS billing files; replaces the days they cover for SOURCE, atomically."""
+    services = _services(config)
+    summary = _run(
+        lambda: services.ingest.ingest(paths, source=source, skip_bad_rows=skip_bad_rows)
+    )
+    typer.echo(render_ingest_summary(summary))
+
+
+@app.command()
+def cost(
+    dimension: Annotated[str, typer.Argument(help="project, team, owner, model, environment, ...")],
+    name: Annotated[str, typer.Argument(help="The value, e.g. fraud-detection.")],
+    period: PeriodOption = DEFAULT_PERIOD,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """What NAME cost over a period: total, change, top services and resources, daily."""
+    services = _services(config)
+    parsed = _run(lambda: parse_period(period, services.costs.today()))
+    report = _run(lambda: services.costs.cost(dimension.lower(), name, parsed))
+    typer.echo(json.dumps(cost_report_json(report)) if as_json else render_cost_report(report))
+
+
+@app.command()
+def top(
+    dimension: Annotated[str, typer.Argument(help="project, team, owner, model, service, ...")],
+    period: PeriodOption = DEFAULT_PERIOD,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many values to list.")] = 10,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """The values of DIMENSION that cost the most; unallocated cost is always listed."""
+    services = _services(config)
+    parsed = _run(lambda: parse_period(period, services.costs.today()))
+    report = _run(lambda: services.costs.top(dimension.lower(), parsed, limit))
+    typer.echo(json.dumps(top_report_json(report)) if as_json else render_top_report(report))
+
+
+@app.command("demo-data")
+def demo_data(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write FOCUS 1.2 CSV files into.")],
+    days: Annotated[int, typer.Option(min=1, max=1000, help="How many days, ending today.")] = 90,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+    end: Annotated[
+        str | None, typer.Option(help="Last day (YYYY-MM-DD, UTC); default today.")
+    ] = None,
+) -> None:
+    """Write a fictional ML organisation's billing data as FOCUS 1.2 CSV files."""
+    from bot.sources.demo import write_demo_data
+
+    last = _run(lambda: _parse_day(end)) if end else Settings().today
+    files = write_demo_data(out_dir, days=days, seed=seed, end=last)
+    for path in files:
+        typer.echo(str(path))
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(f'"{text}" is not a date; use YYYY-MM-DD.') from None
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,83 @@
+"""Plain-text answers for the terminal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot.domain.money import percent_change, to_cents
+from bot.domain.reports import CostReport, TopReport
+from bot.services.ingest import IngestSummary
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return f"{currency} {to_cents(amount):,.2f}"
+
+
+def _change(current: Decimal, previous: Decimal) -> str:
+    change = percent_change(current, previous)
+    if change is None:
+        return "no cost in the previous period"
+    arrow = "up" if change > 0 else "down" if change < 0 else "flat"
+    return f"{arrow} {abs(change):.1f}% vs {money(previous, '')}".replace("  ", " ")
+
+
+def render_cost_report(report: CostReport) -> str:
+    period = report.period
+    lines = [f"{report.dimension} {report.name}: {period.label} ({period.start} .. {period.end})"]
+    for part in report.currencies:
+        lines.append(f"  total          {money(part.total, part.currency)}")
+        lines.append(f"  change         {_change(part.total, part.previous_total)}")
+        if part.by_service:
+            lines.append("  top services")
+            lines.extend(
+                f"    {money(s.cost, part.currency):>18}  {s.name}" for s in part.by_service
+            )
+        if part.top_resources:
+            lines.append("  top resources")
+            lines.extend(
+                f"    {money(r.cost, part.currency):>18}  {r.name or r.id or '(no resource id)'}"
+                for r in part.top_resources
+            )
+    lines.append(_footer(report.cost_basis, report.tag_keys, report.data_through))
+    return "\n".join(lines)
+
+
+def render_top_report(report: TopReport) -> str:
+    period = report.period
+    lines = [f"top {report.dimension}: {period.label} ({period.start} .. {period.end})"]
+    for part in report.currencies:
+        for row in part.rows:
+            lines.append(f"  {money(row.cost, part.currency):>18}  {row.name}")
+        if part.other.count:
+            lines.append(
+                f"  {money(part.other.cost, part.currency):>18}  ({part.other.count} more)"
+            )
+        lines.append(f"  {money(part.total, part.currency):>18}  total")
+    lines.append(_footer(report.cost_basis, report.tag_keys, report.data_through))
+    return "\n".join(lines)
+
+
+def _footer(basis: str, tag_keys: tuple[str, ...], data_through: object) -> str:
+    keys = f"; tag keys: {', '.join(tag_keys)}" if tag_keys else ""
+    return f"  ({basis} cost{keys}; data through {data_through or 'no data yet'})"
+
+
+def render_ingest_summary(summary: IngestSummary) -> str:
+    run = summary.record
+    days = (
+        f"{run.first_day} .. {run.last_day} ({run.days_covered} days)" if run.day_ranges else "none"
+    )
+    totals = ", ".join(money(Decimal(v), c) for c, v in run.totals.items()) or "0"
+    lines = [
+        f'Ingested {len(run.files)} file(s) into source "{run.source}" (run {summary.run_id})',
+        f"  rows read      {run.rows_read:,}",
+        f"  rows rejected  {run.rows_rejected:,}",
+        f"  days covered   {days}",
+        f"  total cost     {totals} ({run.cost_basis})",
+        f"  seconds        {run.seconds}",
+    ]
+    for rejection in run.rejections:
+        lines.append(
+            f"  rejected {rejection['file']} line {rejection['line']}: {rejection['reason']}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Actions out to clouds (stopping idle instances)."""

@@ -1,0 +1,141 @@
+"""Allocation of cost to projects, teams, owners, models and environments from resource tags."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+UNALLOCATED = "(unallocated)"
+
+TAG_DIMENSIONS: tuple[str, ...] = ("project", "team", "owner", "model", "environment")
+BILLING_DIMENSIONS: tuple[str, ...] = ("service", "account", "region", "resource")
+DIMENSIONS: tuple[str, ...] = TAG_DIMENSIONS + BILLING_DIMENSIONS
+
+DEFAULT_TAG_KEYS: dict[str, tuple[str, ...]] = {
+    "project": ("project", "project_name", "project-name", "proj", "application", "app"),
+    "team": ("team", "team_name", "business_unit", "department", "cost_center", "costcenter"),
+    "owner": ("owner", "created_by", "creator", "contact"),
+    "model": ("model", "model_name", "ml_model"),
+    "environment": ("environment", "env", "stage"),
+}
+
+# Fields of a billing row that a fallback rule may test, by the name used in the config file.
+FALLBACK_FIELDS: tuple[str, ...] = (
+    "billing_account_id",
+    "billing_account_name",
+    "sub_account_id",
+    "sub_account_name",
+    "provider",
+    "service_name",
+    "service_category",
+    "region",
+    "resource_id",
+    "resource_name",
+    "resource_type",
+)
+
+
+def normalise_tag_key(key: str) -> str:
+    """Fold a tag key for matching: trim, lower-case, drop a provider prefix like `user:`."""
+    key = key.strip().lower()
+    # AWS cost allocation tags arrive as `user:project`, Azure as `ms:...`: the prefix is noise.
+    if ":" in key:
+        key = key.rsplit(":", 1)[1].strip()
+    return key
+
+
+def normalise_tag_value(value: object) -> str | None:
+    """Fold a tag value for grouping: trimmed and lower-case; empty means no value."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    return text or None
+
+
+@dataclass(frozen=True)
+class FallbackRule:
+    """Give a dimension a value when no tag did, from another field of the billing row."""
+
+    dimension: str
+    when: Mapping[str, str]
+    value: str
+
+    def matches(self, row: Mapping[str, object]) -> bool:
+        return all(
+            str(row.get(name) or "").strip().lower() == expected.strip().lower()
+            for name, expected in self.when.items()
+        )
+
+
+@dataclass(frozen=True)
+class AllocationRules:
+    """Which tag keys feed each dimension, in priority order, and the fallbacks."""
+
+    tag_keys: Mapping[str, Sequence[str]] = field(default_factory=lambda: dict(DEFAULT_TAG_KEYS))
+    fallbacks: Sequence[FallbackRule] = ()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.tag_keys) - set(TAG_DIMENSIONS)
+        if unknown:
+            raise ValueError(
+                f"Unknown tag dimension(s) {sorted(unknown)}; use {', '.join(TAG_DIMENSIONS)}."
+            )
+        folded = {
+            dim: tuple(dict.fromkeys(normalise_tag_key(k) for k in keys))
+            for dim, keys in self.tag_keys.items()
+        }
+        object.__setattr__(self, "_folded_keys", folded)
+
+    def keys_for(self, dimension: str) -> tuple[str, ...]:
+        """Folded tag keys that feed `dimension`, highest priority first."""
+        return self._folded_keys.get(dimension, ())  # type: ignore[attr-defined]
+
+    def allocate_tags(self, tags: Mapping[str, object]) -> dict[str, str | None]:
+        """Read every tag dimension from one resource's tags; the first listed key wins."""
+        folded: dict[str, object] = {}
+        for key, value in tags.items():
+            # On a clash of spellings ("Project" and " project") the first non-empty value wins.
+            name = normalise_tag_key(str(key))
+            if normalise_tag_value(value) is not None and name not in folded:
+                folded[name] = value
+        allocation: dict[str, str | None] = {}
+        for dimension in TAG_DIMENSIONS:
+            allocation[dimension] = next(
+                (
+                    normalise_tag_value(folded[key])
+                    for key in self.keys_for(dimension)
+                    if key in folded
+                ),
+                None,
+            )
+        return allocation
+
+
+_AZURE_BARE_OBJECT = re.compile(r'^\s*"')
+
+
+def parse_tags(raw: object) -> dict[str, object]:
+    """Parse a FOCUS `Tags` value: a JSON object, Azure's object without braces, or a mapping.
+
+    Raises:
+        ValueError: the text is not a JSON object in any of those spellings.
+    """
+    if raw is None:
+        return {}
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if isinstance(raw, list):
+        # Parquet maps arrive as a list of (key, value) pairs.
+        return {str(k): v for k, v in raw}
+    text = str(raw).strip()
+    if not text or text.upper() == "NULL":
+        return {}
+    if _AZURE_BARE_OBJECT.match(text):
+        # Azure cost exports write `"CostCenter": "1234","env": "prod"` without the braces.
+        text = "{" + text + "}"
+    parsed = json.loads(text)
+    if not isinstance(parsed, dict):
+        raise ValueError(f"Tags is not a JSON object: {text[:80]!r}")
+    return parsed

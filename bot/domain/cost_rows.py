@@ -1,0 +1,33 @@
+"""The shape of a stored daily cost aggregate, shared by sources and the store."""
+
+from __future__ import annotations
+
+# Fields that identify one daily aggregate, besides its day and source.
+COST_KEY_FIELDS: tuple[str, ...] = (
+    "billing_account_id",
+    "billing_account_name",
+    "sub_account_id",
+    "sub_account_name",
+    "provider",
+    "service_name",
+    "service_category",
+    "region",
+    "resource_id",
+    "resource_name",
+    "resource_type",
+    "charge_category",
+    "currency",
+    "usage_unit",
+    "project",
+    "team",
+    "owner",
+    "model",
+    "environment",
+)
+COST_AMOUNT_FIELDS: tuple[str, ...] = (
+    "billed_cost",
+    "effective_cost",
+    "list_cost",
+    "usage_quantity",
+)
+COST_BASES: dict[str, str] = {"effective": "effective_cost", "billed": "billed_cost"}

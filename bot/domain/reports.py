@@ -1,0 +1,86 @@
+"""What a cost question answers: frozen data, rendered by the CLI as JSON and by Slack as blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from bot.domain.periods import Period
+
+
+@dataclass(frozen=True)
+class NamedCost:
+    name: str
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class ResourceCost:
+    id: str | None
+    name: str | None
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class DailyCost:
+    date: date
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class CurrencyCost:
+    """The answer for one currency: currencies are never added together."""
+
+    currency: str
+    total: Decimal
+    previous_total: Decimal
+    by_service: tuple[NamedCost, ...]
+    top_resources: tuple[ResourceCost, ...]
+    daily: tuple[DailyCost, ...]
+
+
+@dataclass(frozen=True)
+class CostReport:
+    dimension: str
+    name: str  # the stored spelling, or "(unallocated)"
+    period: Period
+    previous_period: Period
+    cost_basis: str
+    tag_keys: tuple[str, ...]  # the tag keys that feed the dimension, empty for billing fields
+    currencies: tuple[CurrencyCost, ...]  # largest total first; never empty
+    data_through: date | None
+
+    @property
+    def primary(self) -> CurrencyCost:
+        return self.currencies[0]
+
+
+@dataclass(frozen=True)
+class OtherCost:
+    """The values beyond a top-N list, folded into one line."""
+
+    count: int
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class CurrencyRanking:
+    currency: str
+    rows: tuple[NamedCost, ...]  # largest first, "(unallocated)" always among them
+    other: OtherCost
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class TopReport:
+    dimension: str
+    period: Period
+    cost_basis: str
+    tag_keys: tuple[str, ...]
+    currencies: tuple[CurrencyRanking, ...]  # largest total first; never empty
+    data_through: date | None
+
+    @property
+    def primary(self) -> CurrencyRanking:
+        return self.currencies[0]

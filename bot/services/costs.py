@@ -1,0 +1,213 @@
+"""Cost questions: how much did X cost, and who cost the most. Returns data, never renders."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from bot.domain.allocation import DIMENSIONS, UNALLOCATED, AllocationRules
+from bot.domain.money import ZERO
+from bot.domain.periods import Period
+from bot.domain.reports import (
+    CostReport,
+    CurrencyCost,
+    CurrencyRanking,
+    DailyCost,
+    NamedCost,
+    OtherCost,
+    ResourceCost,
+    TopReport,
+)
+from bot.services.ports import CostFilter, CostStore
+
+TOP_RESOURCES = 10
+TOP_SERVICES = 10
+SUGGESTIONS = 3
+_DIMENSION_FIELDS = {
+    "service": "service_name",
+    "account": "sub_account_name",
+    "resource": "resource_id",
+}
+
+
+class UnknownDimensionError(ValueError):
+    def __init__(self, dimension: str) -> None:
+        self.dimension = dimension
+        super().__init__(f'Unknown dimension "{dimension}". Use one of: {", ".join(DIMENSIONS)}.')
+
+
+class UnknownNameError(LookupError):
+    """No cost was ever recorded under this name; `suggestions` holds the closest names."""
+
+    def __init__(self, dimension: str, name: str, suggestions: list[str]) -> None:
+        self.dimension = dimension
+        self.name = name
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f'No {dimension} named "{name}" has any cost.{hint}')
+
+
+class CostService:
+    def __init__(
+        self,
+        store: CostStore,
+        *,
+        rules: AllocationRules,
+        cost_basis: str = "effective",
+        default_currency: str = "USD",
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    ) -> None:
+        self._store = store
+        self._rules = rules
+        self._basis = cost_basis
+        self._default_currency = default_currency
+        self.today = today
+
+    def cost(self, dimension: str, name: str, period: Period) -> CostReport:
+        """Total, trend and breakdown of one dimension value over a period."""
+        _check_dimension(dimension)
+        value = self._resolve(dimension, name)
+        where = CostFilter(dimension, value)
+        previous = period.previous()
+        current = self._store.sum_cost(
+            period.start, period.end, self._basis, where=where, group_by=("day", "service_name")
+        )
+        resources = self._store.sum_cost(
+            period.start,
+            period.end,
+            self._basis,
+            where=where,
+            group_by=("resource_id", "resource_name"),
+        )
+        before = self._store.sum_cost(previous.start, previous.end, self._basis, where=where)
+        data_through = self._store.data_through()
+        currencies = self._cost_by_currency(current, resources, before, period, data_through)
+        return CostReport(
+            dimension=dimension,
+            name=value if value is not None else UNALLOCATED,
+            period=period,
+            previous_period=previous,
+            cost_basis=self._basis,
+            tag_keys=self._rules.keys_for(dimension),
+            currencies=currencies,
+            data_through=data_through,
+        )
+
+    def top(self, dimension: str, period: Period, limit: int = 10) -> TopReport:
+        """The largest values of a dimension over a period; unallocated cost always shown."""
+        _check_dimension(dimension)
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        field = _DIMENSION_FIELDS.get(dimension, dimension)
+        rows = self._store.sum_cost(period.start, period.end, self._basis, group_by=(field,))
+        by_currency: dict[str, list[NamedCost]] = defaultdict(list)
+        for value, currency, cost in rows:
+            by_currency[currency].append(
+                NamedCost(value if value is not None else UNALLOCATED, cost)
+            )
+        rankings = [_ranking(currency, named, limit) for currency, named in by_currency.items()]
+        rankings.sort(key=lambda r: (-r.total, r.currency))
+        return TopReport(
+            dimension=dimension,
+            period=period,
+            cost_basis=self._basis,
+            tag_keys=self._rules.keys_for(dimension),
+            currencies=tuple(rankings) or (_empty_ranking(self._default_currency),),
+            data_through=self._store.data_through(),
+        )
+
+    def _resolve(self, dimension: str, name: str) -> str | None:
+        if name.strip().lower() == UNALLOCATED:
+            return None
+        stored = self._store.resolve_name(dimension, name)
+        if stored is not None:
+            return stored
+        known = self._store.known_names(dimension)
+        folded = {n.lower(): n for n in known}
+        close = difflib.get_close_matches(
+            name.strip().lower(), list(folded), n=SUGGESTIONS, cutoff=0.5
+        )
+        # Also offer names that contain what was typed: "fraud" -> "fraud-detection".
+        contains = [f for f in folded if name.strip().lower() in f and f not in close]
+        suggestions = [folded[f] for f in [*close, *contains][:SUGGESTIONS]]
+        raise UnknownNameError(dimension, name, suggestions)
+
+    def _cost_by_currency(
+        self,
+        current: list[tuple],
+        resources: list[tuple],
+        before: list[tuple],
+        period: Period,
+        data_through: date | None,
+    ) -> tuple[CurrencyCost, ...]:
+        daily: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        services: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        for day, service, currency, cost in current:
+            daily[currency][day] += cost
+            services[currency][service or "(no service name)"] += cost
+        previous = {currency: cost for currency, cost in before}
+        currencies = set(daily) | set(previous)
+        parts = [
+            CurrencyCost(
+                currency=currency,
+                total=sum(daily[currency].values(), ZERO),
+                previous_total=previous.get(currency, ZERO),
+                by_service=_largest(services[currency], TOP_SERVICES),
+                top_resources=tuple(
+                    ResourceCost(rid, rname, cost)
+                    for rid, rname, cur, cost in resources
+                    if cur == currency
+                )[:TOP_RESOURCES],
+                daily=_daily_series(daily[currency], period, data_through),
+            )
+            for currency in currencies
+        ]
+        parts.sort(key=lambda p: (-p.total, -p.previous_total, p.currency))
+        return tuple(parts) or (_empty_cost(self._default_currency, period, data_through),)
+
+
+def _check_dimension(dimension: str) -> None:
+    if dimension not in DIMENSIONS:
+        raise UnknownDimensionError(dimension)
+
+
+def _largest(costs: dict[str, Decimal], limit: int) -> tuple[NamedCost, ...]:
+    ordered = sorted(costs.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(NamedCost(name, cost) for name, cost in ordered[:limit])
+
+
+def _daily_series(
+    costs: dict[date, Decimal], period: Period, data_through: date | None
+) -> tuple[DailyCost, ...]:
+    """Every day of the period up to the last day with data; a quiet day is a zero, not a gap."""
+    last = min(period.end, data_through) if data_through else period.start - timedelta(days=1)
+    days = (last - period.start).days + 1
+    return tuple(
+        DailyCost(day, costs.get(day, ZERO))
+        for day in (period.start + timedelta(days=i) for i in range(max(days, 0)))
+    )
+
+
+def _ranking(currency: str, named: list[NamedCost], limit: int) -> CurrencyRanking:
+    named.sort(key=lambda n: (-n.cost, n.name))
+    shown = named[:limit]
+    unallocated = [n for n in named[limit:] if n.name == UNALLOCATED]
+    rest = [n for n in named[limit:] if n.name != UNALLOCATED]
+    rows = sorted(shown + unallocated, key=lambda n: (-n.cost, n.name))
+    return CurrencyRanking(
+        currency=currency,
+        rows=tuple(rows),
+        other=OtherCost(len(rest), sum((n.cost for n in rest), ZERO)),
+        total=sum((n.cost for n in named), ZERO),
+    )
+
+
+def _empty_ranking(currency: str) -> CurrencyRanking:
+    return CurrencyRanking(currency, (), OtherCost(0, ZERO), ZERO)
+
+
+def _empty_cost(currency: str, period: Period, data_through: date | None) -> CurrencyCost:
+    return CurrencyCost(currency, ZERO, ZERO, (), (), _daily_series({}, period, data_through))

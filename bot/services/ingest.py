@@ -1,0 +1,190 @@
+"""Ingest billing files: validate everything, stream, stage, and publish in one transaction."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bot.domain.cost_rows import COST_BASES
+from bot.services.ports import (
+    BillingFile,
+    BillingSource,
+    IngestRunRecord,
+    IngestStore,
+    Rejection,
+)
+
+REJECTIONS_REPORTED = 10
+
+
+class IngestError(ValueError):
+    """An ingest refused its input; nothing was written. The message says what to fix."""
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    run_id: int
+    record: IngestRunRecord
+
+
+class _FileTally:
+    """Counts for one file, kept while its batches stream past."""
+
+    def __init__(self, billing_file: BillingFile) -> None:
+        self.file = billing_file
+        self.rows_read = 0
+        self.rows_rejected = 0
+        self.unreadable_tags = 0
+        self.rejections: list[Rejection] = []
+        self.first_day: date | None = None
+        self.last_day: date | None = None
+
+    def add_days(self, aggregates: pa.Table) -> None:
+        if aggregates.num_rows == 0:
+            return
+        low, high = pc.min_max(aggregates.column("day")).values()
+        first, last = low.as_py(), high.as_py()
+        self.first_day = first if self.first_day is None else min(self.first_day, first)
+        self.last_day = last if self.last_day is None else max(self.last_day, last)
+
+
+class IngestService:
+    """One call is one unit: for its source, it replaces every day its files cover."""
+
+    def __init__(
+        self,
+        store: IngestStore,
+        sources: dict[str, BillingSource],
+        *,
+        cost_basis: str = "effective",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if cost_basis not in COST_BASES:
+            raise ValueError(f"cost_basis must be one of {', '.join(COST_BASES)}")
+        self._store = store
+        self._sources = sources
+        self._basis = cost_basis
+        self._clock = clock
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        source: str = "focus",
+        file_format: str = "focus",
+        skip_bad_rows: bool = False,
+    ) -> IngestSummary:
+        started = time.perf_counter()
+        reader = self._sources.get(file_format)
+        if reader is None:
+            raise IngestError(
+                f"Unknown billing format {file_format!r}; use {', '.join(self._sources)}."
+            )
+        try:
+            files = reader.open(paths)
+        except ValueError as exc:
+            raise IngestError(str(exc)) from exc
+        run = IngestRunRecord(source=source, cost_basis=self._basis, started_at=self._clock())
+        with self._store.open_ingest(run) as writer:
+            tallies = []
+            totals: dict[str, Decimal] = {}
+            for billing_file in files:
+                tally = _FileTally(billing_file)
+                for batch in billing_file.batches():
+                    _count(tally, batch)
+                    if tally.rows_rejected and not skip_bad_rows:
+                        continue  # keep counting; nothing will be published
+                    writer.stage(batch.aggregates)
+                    _add_totals(totals, batch.aggregates, COST_BASES[self._basis])
+                    tally.add_days(batch.aggregates)
+                tallies.append(tally)
+            _refuse_bad_rows(tallies, skip_bad_rows)
+            _fill_record(run, tallies, totals)
+            run.status = "succeeded"
+            run.finished_at = self._clock()
+            run.seconds = Decimal(f"{time.perf_counter() - started:.3f}")
+            run_id = writer.publish(run)
+        return IngestSummary(run_id=run_id, record=run)
+
+
+def _count(tally: _FileTally, batch) -> None:
+    tally.rows_read += batch.rows_read
+    tally.rows_rejected += batch.rows_rejected
+    tally.unreadable_tags += batch.unreadable_tags
+    room = REJECTIONS_REPORTED - len(tally.rejections)
+    tally.rejections.extend(batch.rejections[:room])
+
+
+def _add_totals(totals: dict[str, Decimal], aggregates: pa.Table, amount: str) -> None:
+    if aggregates.num_rows == 0:
+        return
+    grouped = aggregates.group_by("currency").aggregate([(amount, "sum")])
+    for currency, value in zip(
+        grouped.column("currency").to_pylist(),
+        grouped.column(f"{amount}_sum").to_pylist(),
+        strict=True,
+    ):
+        totals[currency] = totals.get(currency, Decimal(0)) + value
+
+
+def _refuse_bad_rows(tallies: list[_FileTally], skip_bad_rows: bool) -> None:
+    if skip_bad_rows:
+        return
+    bad = [t for t in tallies if t.rows_rejected]
+    if not bad:
+        return
+    lines = []
+    for tally in bad:
+        lines.append(f"{tally.file.path}: {tally.rows_rejected:,} row(s) cannot be read:")
+        lines.extend(f"  line {r.line}: {r.reason}" for r in tally.rejections)
+        if tally.rows_rejected > len(tally.rejections):
+            lines.append(f"  ... and {tally.rows_rejected - len(tally.rejections):,} more")
+    lines.append(
+        "Nothing was ingested. Fix the rows, or rerun with --skip-bad-rows to ingest the rest "
+        "and record the rejected rows in the ingest run."
+    )
+    raise IngestError("\n".join(lines))
+
+
+def _fill_record(
+    run: IngestRunRecord, tallies: list[_FileTally], totals: dict[str, Decimal]
+) -> None:
+    run.files = [
+        {
+            "name": str(t.file.path),
+            "sha256": t.file.sha256(),
+            "rows_read": t.rows_read,
+            "rows_rejected": t.rows_rejected,
+            "rows_with_unreadable_tags": t.unreadable_tags,
+            "first_day": t.first_day.isoformat() if t.first_day else None,
+            "last_day": t.last_day.isoformat() if t.last_day else None,
+        }
+        for t in tallies
+    ]
+    run.rows_read = sum(t.rows_read for t in tallies)
+    run.rows_rejected = sum(t.rows_rejected for t in tallies)
+    run.rejections = [
+        {"file": str(r.file), "line": r.line, "reason": r.reason}
+        for t in tallies
+        for r in t.rejections
+    ]
+    run.day_ranges = _merge_ranges([(t.first_day, t.last_day) for t in tallies if t.first_day])
+    run.totals = {currency: str(value) for currency, value in sorted(totals.items())}
+
+
+def _merge_ranges(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Union of inclusive day ranges, touching ranges joined."""
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

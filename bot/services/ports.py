@@ -1,0 +1,139 @@
+"""The small interfaces services need; storage and sources implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A billing row that could not be read, and why."""
+
+    file: str
+    line: int
+    reason: str
+
+
+@dataclass
+class BatchResult:
+    """Daily aggregates from one batch of billing rows."""
+
+    aggregates: pa.Table  # columns: day, COST_KEY_FIELDS, COST_AMOUNT_FIELDS
+    rows_read: int
+    rows_rejected: int
+    rejections: list[Rejection] = field(default_factory=list)
+    unreadable_tags: int = 0
+
+
+class BillingFile(Protocol):
+    """One billing file, checked and ready to stream."""
+
+    path: Path
+
+    def sha256(self) -> str: ...
+
+    def batches(self) -> Iterator[BatchResult]: ...
+
+
+class BillingSource(Protocol):
+    """Reads billing files of one format (FOCUS, ...) into daily aggregates."""
+
+    def open(self, paths: Sequence[Path]) -> list[BillingFile]:
+        """Check every path before anything is read; raise ValueError saying what is wrong."""
+        ...
+
+
+@dataclass
+class IngestRunRecord:
+    """What one ingest did; stored as an `ingest_runs` row."""
+
+    source: str
+    cost_basis: str
+    started_at: datetime
+    status: str = "running"
+    finished_at: datetime | None = None
+    seconds: Decimal | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rejections: list[dict[str, Any]] = field(default_factory=list)
+    day_ranges: list[tuple[date, date]] = field(default_factory=list)
+    totals: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def days_covered(self) -> int:
+        return sum((end - start).days + 1 for start, end in self.day_ranges)
+
+    @property
+    def first_day(self) -> date | None:
+        return min((s for s, _ in self.day_ranges), default=None)
+
+    @property
+    def last_day(self) -> date | None:
+        return max((e for _, e in self.day_ranges), default=None)
+
+
+class IngestWriter(Protocol):
+    def stage(self, aggregates: pa.Table) -> None:
+        """Hold a batch of daily aggregates until publish; invisible to readers."""
+        ...
+
+    def publish(self, run: IngestRunRecord) -> int:
+        """Replace the run's days for its source with what was staged; return the run id."""
+        ...
+
+
+class IngestStore(Protocol):
+    def open_ingest(self, run: IngestRunRecord) -> AbstractContextManager[IngestWriter]:
+        """One atomic ingest: everything staged is published at publish(), or nothing is."""
+        ...
+
+
+@dataclass(frozen=True)
+class CostFilter:
+    """Rows whose `dimension` has `value`; value None selects the unallocated cost."""
+
+    dimension: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    source: str
+    last_ingest_at: datetime | None
+    first_day: date | None
+    last_day: date | None
+    rows_rejected: int
+
+
+class CostStore(Protocol):
+    def sum_cost(
+        self,
+        start: date,
+        end: date,
+        basis: str,
+        *,
+        where: CostFilter | None = None,
+        group_by: Sequence[str] = (),
+    ) -> list[tuple[Any, ...]]:
+        """Cost per (group_by values..., currency) for days start..end inclusive."""
+        ...
+
+    def data_through(self) -> date | None:
+        """The last day with any cost data."""
+        ...
+
+    def resolve_name(self, dimension: str, name: str) -> str | None:
+        """The stored spelling of `name` for `dimension`, matched case-insensitively."""
+        ...
+
+    def known_names(self, dimension: str) -> list[str]: ...

@@ -1,0 +1,74 @@
+"""The FOCUS (FinOps Open Cost and Usage Specification) columns costbot reads, 1.0 to 1.4."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# Columns every FOCUS version from 1.0 to 1.4 must carry and that costbot cannot do without.
+MANDATORY_COLUMNS: tuple[str, ...] = (
+    "BilledCost",
+    "EffectiveCost",
+    "BillingCurrency",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+)
+
+COST_COLUMNS: tuple[str, ...] = ("BilledCost", "EffectiveCost", "ListCost", "ConsumedQuantity")
+TIME_COLUMNS: tuple[str, ...] = ("ChargePeriodStart", "ChargePeriodEnd")
+
+# Descriptive columns, read when present. ProviderName was deprecated in 1.3 for
+# ServiceProviderName; older exports lack the newer names, so every one of these is optional.
+TEXT_COLUMNS: tuple[str, ...] = (
+    "BillingAccountId",
+    "BillingAccountName",
+    "SubAccountId",
+    "SubAccountName",
+    "ProviderName",
+    "ServiceProviderName",
+    "ServiceName",
+    "ServiceCategory",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ChargeCategory",
+    "ConsumedUnit",
+    "BillingCurrency",
+)
+TAGS_COLUMN = "Tags"
+
+READ_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys((*MANDATORY_COLUMNS, *COST_COLUMNS, *TIME_COLUMNS, *TEXT_COLUMNS, TAGS_COLUMN))
+)
+
+_CANONICAL = {name.lower(): name for name in READ_COLUMNS}
+
+
+def canonical_column(header: str) -> str | None:
+    """The FOCUS name a file's header stands for (case and stray spaces forgiven), if any."""
+    return _CANONICAL.get(header.strip().lstrip("\ufeff").lower())
+
+
+def map_header(headers: Iterable[str]) -> dict[str, str]:
+    """Map FOCUS column names to the file's own header spelling; the first spelling wins."""
+    mapping: dict[str, str] = {}
+    for header in headers:
+        name = canonical_column(header)
+        if name is not None and name not in mapping:
+            mapping[name] = header
+    return mapping
+
+
+def missing_mandatory(mapping: dict[str, str]) -> list[str]:
+    return [name for name in MANDATORY_COLUMNS if name not in mapping]
+
+
+def looks_like_legacy_cur(headers: Iterable[str]) -> bool:
+    """Legacy AWS Cost and Usage Reports name columns like `lineItem/UnblendedCost`."""
+    return any(h.strip().lstrip("\ufeff").lower().startswith("lineitem/") for h in headers)
+
+
+def looks_like_cur2(headers: Iterable[str]) -> bool:
+    """CUR 2.0 uses snake case: `line_item_unblended_cost`."""
+    return any(h.strip().lower().startswith("line_item_") for h in headers)

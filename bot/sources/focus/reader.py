@@ -1,0 +1,174 @@
+"""Find FOCUS files, check their header, and stream them in bounded record batches."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from bot.sources.focus.columns import (
+    MANDATORY_COLUMNS,
+    TAGS_COLUMN,
+    looks_like_cur2,
+    looks_like_legacy_cur,
+    map_header,
+    missing_mandatory,
+)
+
+CSV_SUFFIXES = (".csv", ".csv.gz")
+PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
+NULL_SPELLINGS = ["", "NULL", "null", "Null"]
+
+# About 8 MB of CSV text per batch: tens of thousands of rows, so memory stays flat whatever
+# the file's size, while each batch is big enough for vectorised work to pay off.
+CSV_BLOCK_BYTES = 8 << 20
+PARQUET_BATCH_ROWS = 65_536
+
+
+class FocusFileError(ValueError):
+    """A file cannot be ingested as FOCUS; the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class FocusBatch:
+    """Up to tens of thousands of rows, columns under their FOCUS names, text except Tags."""
+
+    table: pa.Table
+    first_line: int  # file line of the first row (the header is line 1)
+
+
+@dataclass(frozen=True)
+class FocusFile:
+    path: Path
+    kind: str  # "csv" or "parquet"
+    columns: dict[str, str]  # FOCUS name -> the file's own header
+
+    def batches(self) -> Iterator[FocusBatch]:
+        """Stream the file's rows with only the columns costbot reads."""
+        reader = self._csv_batches() if self.kind == "csv" else self._parquet_batches()
+        line = 2
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            table = table.rename_columns([self._focus_name(n) for n in table.column_names])
+            yield FocusBatch(table=table, first_line=line)
+            line += batch.num_rows
+
+    def _focus_name(self, header: str) -> str:
+        return next(name for name, spelled in self.columns.items() if spelled == header)
+
+    def _csv_batches(self) -> Iterator[pa.RecordBatch]:
+        headers = list(self.columns.values())
+        convert = pacsv.ConvertOptions(
+            include_columns=headers,
+            column_types={h: pa.string() for h in headers},
+            null_values=NULL_SPELLINGS,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        )
+        read = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
+        try:
+            with pacsv.open_csv(self.path, read_options=read, convert_options=convert) as reader:
+                yield from reader
+        except pa.ArrowInvalid as exc:
+            raise FocusFileError(f"{self.path}: the CSV is malformed ({exc}).") from exc
+
+    def _parquet_batches(self) -> Iterator[pa.RecordBatch]:
+        headers = list(self.columns.values())
+        tags_header = self.columns.get(TAGS_COLUMN)
+        parquet = pq.ParquetFile(self.path)
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=headers):
+            arrays = [
+                column if name == tags_header else _as_text(column)
+                for name, column in zip(batch.schema.names, batch.columns, strict=True)
+            ]
+            yield pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column.cast(pa.string())
+    if pa.types.is_dictionary(column.type):
+        return column.cast(pa.string())
+    if pa.types.is_timestamp(column.type):
+        # ISO text keeps the zone: parsed again with the CSV path's rules.
+        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S%z")
+    return column.cast(pa.string())
+
+
+def discover_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders into the FOCUS files inside; check every named path exists."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise FocusFileError(f"{path}: no such file or folder.")
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and _is_billing_file(p))
+            if not inside:
+                raise FocusFileError(
+                    f"{path}: the folder holds no .csv, .csv.gz or .parquet files."
+                )
+            found.extend(inside)
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _is_billing_file(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(CSV_SUFFIXES + PARQUET_SUFFIXES)
+
+
+def open_focus_file(path: Path) -> FocusFile:
+    """Read a file's header and check it is FOCUS; raise FocusFileError saying why not."""
+    name = path.name.lower()
+    if name.endswith(PARQUET_SUFFIXES):
+        kind, headers = "parquet", _parquet_header(path)
+    elif name.endswith(CSV_SUFFIXES):
+        kind, headers = "csv", _csv_header(path)
+    else:
+        raise FocusFileError(
+            f"{path}: unknown file type; costbot reads FOCUS as .csv, .csv.gz or .parquet."
+        )
+    _check_focus_header(path, headers)
+    return FocusFile(path=path, kind=kind, columns=map_header(headers))
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+        with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
+            return next(csv.reader(text), [])
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise FocusFileError(f"{path}: cannot read the CSV header ({exc}).") from exc
+
+
+def _parquet_header(path: Path) -> list[str]:
+    try:
+        return list(pq.read_schema(path).names)
+    except (OSError, pa.ArrowException) as exc:
+        raise FocusFileError(f"{path}: not a readable Parquet file ({exc}).") from exc
+
+
+def _check_focus_header(path: Path, headers: list[str]) -> None:
+    if not headers:
+        raise FocusFileError(f"{path}: the file is empty; expected a FOCUS header row.")
+    if looks_like_legacy_cur(headers) or looks_like_cur2(headers):
+        raise FocusFileError(
+            f"{path}: this is an AWS Cost and Usage Report (CUR), not FOCUS. "
+            "Create a FOCUS export in AWS Billing > Data Exports (export type "
+            "'FOCUS 1.0 with AWS columns' or newer) and ingest that instead."
+        )
+    missing = missing_mandatory(map_header(headers))
+    if missing:
+        raise FocusFileError(
+            f"{path}: not a FOCUS cost-and-usage file: missing mandatory column(s) "
+            f"{', '.join(missing)} (FOCUS needs {', '.join(MANDATORY_COLUMNS)})."
+        )

@@ -1,0 +1,54 @@
+"""The FOCUS billing source: files in, daily aggregates with allocation out."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.domain.allocation import AllocationRules
+from bot.services.ports import BatchResult
+from bot.sources.focus.normalise import FocusNormaliser
+from bot.sources.focus.reader import FocusFile, discover_files, open_focus_file
+
+
+@dataclass(frozen=True)
+class FocusBillingFile:
+    focus: FocusFile
+    rules: AllocationRules
+
+    @property
+    def path(self) -> Path:
+        return self.focus.path
+
+    def sha256(self) -> str:
+        return file_sha256(self.path)
+
+    def batches(self) -> Iterator[BatchResult]:
+        normaliser = FocusNormaliser(self.rules, str(self.path))
+        for batch in self.focus.batches():
+            yield normaliser.process(batch)
+
+
+class FocusSource:
+    """FOCUS 1.0-1.4 cost-and-usage files: CSV, gzip'd CSV or Parquet."""
+
+    name = "focus"
+
+    def __init__(self, rules: AllocationRules) -> None:
+        self._rules = rules
+
+    def open(self, paths: Sequence[Path]) -> list[FocusBillingFile]:
+        return [
+            FocusBillingFile(open_focus_file(path), self._rules) for path in discover_files(paths)
+        ]
+
+
+def file_sha256(path: Path) -> str:
+    """Checksum of a file's bytes, recorded so a re-ingest of the same export can be recognised."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

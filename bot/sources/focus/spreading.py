@@ -1,0 +1,51 @@
+"""Spread charges whose period spans several days evenly over those UTC days."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bot.domain.cost_rows import COST_AMOUNT_FIELDS, COST_KEY_FIELDS
+from bot.domain.money import split_evenly
+
+
+def spread_over_days(table: pa.Table) -> pa.Table:
+    """From rows keyed by (start_day, days, keys...) to daily rows keyed by (day, keys...).
+
+    Most rows cover one day and pass through vectorised; the few multi-day charges (monthly
+    fees, storage, commitments) are split with exact Decimal shares that add up to the charge.
+    """
+    one_day = pc.equal(table.column("days"), 1)
+    single = table.filter(one_day)
+    single = single.append_column(
+        "day", single.column("start_day").cast(pa.int32()).cast(pa.date32())
+    )
+    single = single.drop_columns(["start_day", "days"])
+    multi = table.filter(pc.invert(one_day))
+    if multi.num_rows:
+        spread = pa.Table.from_pylist(_split_rows(multi.to_pylist()), schema=single.schema)
+        single = pa.concat_tables([single, spread])
+    return _sum_daily(single)
+
+
+def _split_rows(rows: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    epoch = pa.scalar(0, pa.int32()).cast(pa.date32()).as_py()
+    for row in rows:
+        days = int(row["days"])
+        shares = {name: split_evenly(row[name], days) for name in COST_AMOUNT_FIELDS}
+        first = epoch.toordinal() + int(row["start_day"])
+        keys = {name: row[name] for name in COST_KEY_FIELDS}
+        for offset in range(days):
+            day = epoch.fromordinal(first + offset)
+            out.append({**keys, **{n: shares[n][offset] for n in COST_AMOUNT_FIELDS}, "day": day})
+    return out
+
+
+def _sum_daily(table: pa.Table) -> pa.Table:
+    keys = ["day", *COST_KEY_FIELDS]
+    summed = table.group_by(keys, use_threads=False).aggregate(
+        [(name, "sum") for name in COST_AMOUNT_FIELDS]
+    )
+    renamed = [n.removesuffix("_sum") if n.endswith("_sum") else n for n in summed.column_names]
+    return summed.rename_columns(renamed).select([*keys, *COST_AMOUNT_FIELDS])

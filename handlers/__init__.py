@@ -1,0 +1,1 @@
+"""The Slack edge: parse a request, call a service, build Block Kit."""

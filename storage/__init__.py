@@ -1,0 +1,1 @@
+"""The SQL store: typed models, repositories, unit of work and Alembic migrations."""

@@ -1,0 +1,196 @@
+"""initial store: daily cost, ingest runs, dimension values
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-27
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.types
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "dimension_values",
+        sa.Column("dimension", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.String(length=1024), nullable=False),
+        sa.Column("folded", sa.String(length=1024), nullable=False),
+        sa.PrimaryKeyConstraint("dimension", "value"),
+    )
+    with op.batch_alter_table("dimension_values", schema=None) as batch_op:
+        batch_op.create_index("ix_dimension_values_folded", ["dimension", "folded"], unique=False)
+
+    op.create_table(
+        "ingest_runs",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("started_at", storage.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("seconds", storage.types.ExactDecimal(precision=38, scale=9), nullable=True),
+        sa.Column("files", sa.JSON(), nullable=False),
+        sa.Column("rows_read", sa.BigInteger(), nullable=False),
+        sa.Column("rows_rejected", sa.BigInteger(), nullable=False),
+        sa.Column("rejections", sa.JSON(), nullable=False),
+        sa.Column("first_day", sa.Date(), nullable=True),
+        sa.Column("last_day", sa.Date(), nullable=True),
+        sa.Column("days_covered", sa.Integer(), nullable=False),
+        sa.Column("day_ranges", sa.JSON(), nullable=False),
+        sa.Column("cost_basis", sa.String(length=16), nullable=False),
+        sa.Column("totals", sa.JSON(), nullable=False),
+        sa.Column("error", sa.String(length=4000), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("ingest_runs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ingest_runs_source"), ["source"], unique=False)
+
+    op.create_table(
+        "ingest_staging",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("ingest_run_id", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("billing_account_id", sa.String(length=256), nullable=True),
+        sa.Column("billing_account_name", sa.String(length=256), nullable=True),
+        sa.Column("sub_account_id", sa.String(length=256), nullable=True),
+        sa.Column("sub_account_name", sa.String(length=256), nullable=True),
+        sa.Column("provider", sa.String(length=128), nullable=True),
+        sa.Column("service_name", sa.String(length=256), nullable=True),
+        sa.Column("service_category", sa.String(length=128), nullable=True),
+        sa.Column("region", sa.String(length=128), nullable=True),
+        sa.Column("resource_id", sa.String(length=1024), nullable=True),
+        sa.Column("resource_name", sa.String(length=1024), nullable=True),
+        sa.Column("resource_type", sa.String(length=256), nullable=True),
+        sa.Column("charge_category", sa.String(length=64), nullable=True),
+        sa.Column("currency", sa.String(length=16), nullable=False),
+        sa.Column("usage_unit", sa.String(length=128), nullable=True),
+        sa.Column("project", sa.String(length=256), nullable=True),
+        sa.Column("team", sa.String(length=256), nullable=True),
+        sa.Column("owner", sa.String(length=256), nullable=True),
+        sa.Column("model", sa.String(length=256), nullable=True),
+        sa.Column("environment", sa.String(length=256), nullable=True),
+        sa.Column("billed_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False),
+        sa.Column(
+            "effective_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False
+        ),
+        sa.Column("list_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False),
+        sa.Column(
+            "usage_quantity", storage.types.ExactDecimal(precision=38, scale=9), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("ingest_staging", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ingest_staging_ingest_run_id"), ["ingest_run_id"], unique=False
+        )
+
+    op.create_table(
+        "cost_daily",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "ingest_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("billing_account_id", sa.String(length=256), nullable=True),
+        sa.Column("billing_account_name", sa.String(length=256), nullable=True),
+        sa.Column("sub_account_id", sa.String(length=256), nullable=True),
+        sa.Column("sub_account_name", sa.String(length=256), nullable=True),
+        sa.Column("provider", sa.String(length=128), nullable=True),
+        sa.Column("service_name", sa.String(length=256), nullable=True),
+        sa.Column("service_category", sa.String(length=128), nullable=True),
+        sa.Column("region", sa.String(length=128), nullable=True),
+        sa.Column("resource_id", sa.String(length=1024), nullable=True),
+        sa.Column("resource_name", sa.String(length=1024), nullable=True),
+        sa.Column("resource_type", sa.String(length=256), nullable=True),
+        sa.Column("charge_category", sa.String(length=64), nullable=True),
+        sa.Column("currency", sa.String(length=16), nullable=False),
+        sa.Column("usage_unit", sa.String(length=128), nullable=True),
+        sa.Column("project", sa.String(length=256), nullable=True),
+        sa.Column("team", sa.String(length=256), nullable=True),
+        sa.Column("owner", sa.String(length=256), nullable=True),
+        sa.Column("model", sa.String(length=256), nullable=True),
+        sa.Column("environment", sa.String(length=256), nullable=True),
+        sa.Column("billed_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False),
+        sa.Column(
+            "effective_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False
+        ),
+        sa.Column("list_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False),
+        sa.Column(
+            "usage_quantity", storage.types.ExactDecimal(precision=38, scale=9), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["ingest_run_id"],
+            ["ingest_runs.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("cost_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_cost_daily_day", ["day"], unique=False)
+        batch_op.create_index("ix_cost_daily_environment_day", ["environment", "day"], unique=False)
+        batch_op.create_index("ix_cost_daily_model_day", ["model", "day"], unique=False)
+        batch_op.create_index("ix_cost_daily_owner_day", ["owner", "day"], unique=False)
+        batch_op.create_index("ix_cost_daily_project_day", ["project", "day"], unique=False)
+        batch_op.create_index("ix_cost_daily_region_day", ["region", "day"], unique=False)
+        batch_op.create_index("ix_cost_daily_resource_id_day", ["resource_id", "day"], unique=False)
+        batch_op.create_index(
+            "ix_cost_daily_service_name_day", ["service_name", "day"], unique=False
+        )
+        batch_op.create_index("ix_cost_daily_source_day", ["source", "day"], unique=False)
+        batch_op.create_index(
+            "ix_cost_daily_sub_account_name_day", ["sub_account_name", "day"], unique=False
+        )
+        batch_op.create_index("ix_cost_daily_team_day", ["team", "day"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("cost_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_cost_daily_team_day")
+        batch_op.drop_index("ix_cost_daily_sub_account_name_day")
+        batch_op.drop_index("ix_cost_daily_source_day")
+        batch_op.drop_index("ix_cost_daily_service_name_day")
+        batch_op.drop_index("ix_cost_daily_resource_id_day")
+        batch_op.drop_index("ix_cost_daily_region_day")
+        batch_op.drop_index("ix_cost_daily_project_day")
+        batch_op.drop_index("ix_cost_daily_owner_day")
+        batch_op.drop_index("ix_cost_daily_model_day")
+        batch_op.drop_index("ix_cost_daily_environment_day")
+        batch_op.drop_index("ix_cost_daily_day")
+
+    op.drop_table("cost_daily")
+    with op.batch_alter_table("ingest_staging", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ingest_staging_ingest_run_id"))
+
+    op.drop_table("ingest_staging")
+    with op.batch_alter_table("ingest_runs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ingest_runs_source"))
+
+    op.drop_table("ingest_runs")
+    with op.batch_alter_table("dimension_values", schema=None) as batch_op:
+        batch_op.drop_index("ix_dimension_values_folded")
+
+    op.drop_table("dimension_values")
