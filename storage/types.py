@@ -9,9 +9,11 @@ from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from bot.domain.cost_rows import STORED_PLACES
+
 # Nine decimal places: a nano-dollar. Daily aggregates need no more, and SQLite's 64-bit integers
 # then hold sums up to about 9.2 billion in one currency before SUM() raises an overflow error.
-MONEY_SCALE = 9
+MONEY_SCALE = STORED_PLACES
 _FACTOR = Decimal(10) ** MONEY_SCALE
 _QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 

@@ -43,7 +43,7 @@ def postgres_server() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+    except Exception as exc:  # any connection failure means "no server"
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {admin_url!r} and CI is set: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {admin_url!r}: {exc}")

@@ -31,3 +31,7 @@ COST_AMOUNT_FIELDS: tuple[str, ...] = (
     "usage_quantity",
 )
 COST_BASES: dict[str, str] = {"effective": "effective_cost", "billed": "billed_cost"}
+
+# Decimal places kept in the store (a nano-unit of the currency). Anything split before
+# storing (a monthly fee spread over its days) is split at this precision, so it still adds up.
+STORED_PLACES = 9

@@ -10,7 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from bot.domain.cost_rows import COST_BASES
 from bot.services.ports import (
@@ -46,11 +45,10 @@ class _FileTally:
         self.first_day: date | None = None
         self.last_day: date | None = None
 
-    def add_days(self, aggregates: pa.Table) -> None:
-        if aggregates.num_rows == 0:
+    def add_days(self, covered: tuple[date, date] | None) -> None:
+        if covered is None:
             return
-        low, high = pc.min_max(aggregates.column("day")).values()
-        first, last = low.as_py(), high.as_py()
+        first, last = covered
         self.first_day = first if self.first_day is None else min(self.first_day, first)
         self.last_day = last if self.last_day is None else max(self.last_day, last)
 
@@ -103,7 +101,7 @@ class IngestService:
                         continue  # keep counting; nothing will be published
                     writer.stage(batch.aggregates)
                     _add_totals(totals, batch.aggregates, COST_BASES[self._basis])
-                    tally.add_days(batch.aggregates)
+                    tally.add_days(batch.covered)
                 tallies.append(tally)
             _refuse_bad_rows(tallies, skip_bad_rows)
             _fill_record(run, tallies, totals)

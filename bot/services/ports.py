@@ -31,6 +31,9 @@ class BatchResult:
     rows_rejected: int
     rejections: list[Rejection] = field(default_factory=list)
     unreadable_tags: int = 0
+    # The first and last day the batch's charges touch: an ingest replaces each file's range.
+    # (Not its billing periods: a late charge billed next month must not wipe next month.)
+    covered: tuple[date, date] | None = None
 
 
 class BillingFile(Protocol):

@@ -7,6 +7,7 @@ parsed once per distinct value, so a million-row file costs a few seconds, not m
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,7 @@ class FocusNormaliser:
             rows_rejected=int(bad.sum()),
             rejections=rejections,
             unreadable_tags=unreadable,
+            covered=_covered_days(start_day, days, ~bad),
         )
 
     def _amounts(self, table: pa.Table) -> tuple[dict[str, pa.Array], list]:
@@ -242,6 +244,18 @@ def _charge_days(
     days = np.maximum(last - first + 1, 1)
     days = np.where(bad, 1, days)
     return (first.astype("int32")).view("int32"), days.astype("int64")
+
+
+def _covered_days(
+    start_day: np.ndarray, days: np.ndarray, good: np.ndarray
+) -> tuple[date, date] | None:
+    """First and last day that the readable rows' charge periods touch."""
+    if not good.any():
+        return None
+    first = int(start_day[good].min())
+    last = int((start_day[good] + days[good] - 1).max())
+    epoch = date(1970, 1, 1)
+    return epoch + timedelta(days=first), epoch + timedelta(days=last)
 
 
 def _any(problems: list, rows: int) -> np.ndarray:

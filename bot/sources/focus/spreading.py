@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bot.domain.cost_rows import COST_AMOUNT_FIELDS, COST_KEY_FIELDS
+from bot.domain.cost_rows import COST_AMOUNT_FIELDS, COST_KEY_FIELDS, STORED_PLACES
 from bot.domain.money import split_evenly
 
 
@@ -33,7 +33,9 @@ def _split_rows(rows: list[dict]) -> list[dict]:
     epoch = pa.scalar(0, pa.int32()).cast(pa.date32()).as_py()
     for row in rows:
         days = int(row["days"])
-        shares = {name: split_evenly(row[name], days) for name in COST_AMOUNT_FIELDS}
+        shares = {
+            name: split_evenly(row[name], days, places=STORED_PLACES) for name in COST_AMOUNT_FIELDS
+        }
         first = epoch.toordinal() + int(row["start_day"])
         keys = {name: row[name] for name in COST_KEY_FIELDS}
         for offset in range(days):

@@ -1,0 +1,267 @@
+"""Ingest on real SQLite and PostgreSQL: totals, idempotence, restatement, atomicity."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from bot.domain.periods import Period
+from bot.services.ingest import IngestError
+from storage.repositories.ingest import SqlIngestWriter
+from tests.conftest import FOCUS_FIXTURES
+from tests.helpers import (
+    pandas_total,
+    snapshot,
+    stored_totals,
+    write_focus_csv,
+)
+
+NANO = Decimal("0.000001")
+
+FOCUS_FILES = [
+    "focus_sample_1.0.csv",
+    "focus_1_3_cost_and_usage_aws.csv",
+    "focus_1_3_cost_and_usage_azure.csv",
+    "focus_1_3_cost_and_usage_gcp.csv",
+    "focus_1_4_cost_and_usage_aws.csv",
+]
+
+
+@pytest.mark.parametrize("name", FOCUS_FILES)
+@pytest.mark.parametrize("basis", ["effective", "billed"])
+def test_stored_total_equals_an_independent_pandas_sum(store, name, basis):
+    path = FOCUS_FIXTURES / name
+    store.services.ingest.ingest([path])
+
+    expected = pandas_total(path, "EffectiveCost" if basis == "effective" else "BilledCost")
+    stored = stored_totals(store.services, basis=basis)
+
+    assert stored.keys() == expected.keys()
+    for currency, amount in expected.items():
+        # Daily aggregates keep 9 decimal places; the file has up to 14.
+        assert abs(stored[currency] - amount) < NANO, (currency, stored[currency], amount)
+
+
+def test_focus_1_0_sample_totals_match_the_published_figures(store, focus_file):
+    summary = store.services.ingest.ingest([focus_file])
+
+    assert summary.record.rows_read == 1000
+    assert summary.record.rows_rejected == 0
+    assert round(stored_totals(store.services, basis="billed")["USD"], 2) == Decimal("20.52")
+    assert round(stored_totals(store.services)["USD"], 2) == Decimal("14.98")
+
+
+def test_ingesting_the_same_files_twice_changes_no_total(store):
+    paths = [FOCUS_FIXTURES / n for n in FOCUS_FILES[:2]]
+    store.services.ingest.ingest(paths)
+    first = stored_totals(store.services)
+
+    store.services.ingest.ingest(paths)
+
+    assert stored_totals(store.services) == first
+
+
+def _september(cost: str, days: range) -> list[dict]:
+    return [
+        {
+            "EffectiveCost": cost,
+            "ChargePeriodStart": f"{date(2024, 9, d)}T00:00:00Z",
+            "ChargePeriodEnd": f"{date(2024, 9, d) + timedelta(days=1)}T00:00:00Z",
+        }
+        for d in days
+    ]
+
+
+SEP = Period(date(2024, 9, 1), date(2024, 9, 30), "2024-09")
+AUG = Period(date(2024, 8, 1), date(2024, 8, 31), "2024-08")
+
+
+def test_a_restated_month_replaces_that_month_only(store, tmp_path):
+    august = [
+        {
+            "EffectiveCost": "5",
+            "ChargePeriodStart": "2024-08-10T00:00:00Z",
+            "ChargePeriodEnd": "2024-08-11T00:00:00Z",
+        }
+    ]
+    store.services.ingest.ingest([write_focus_csv(tmp_path / "aug.csv", august)])
+    store.services.ingest.ingest(
+        [write_focus_csv(tmp_path / "sep.csv", _september("10", range(1, 31)))]
+    )
+    # The restatement lowered every day and dropped a resource on the 15th.
+    restated = _september("7", range(1, 31))
+    restated[14] = {**restated[14], "EffectiveCost": "0"}
+    summary = store.services.ingest.ingest([write_focus_csv(tmp_path / "restated.csv", restated)])
+
+    assert summary.record.day_ranges == [(date(2024, 9, 1), date(2024, 9, 30))]
+    assert stored_totals(store.services, SEP) == {"USD": Decimal(29 * 7)}
+    assert stored_totals(store.services, AUG) == {"USD": Decimal("5")}
+
+
+def test_only_the_days_the_files_cover_are_replaced(store, tmp_path):
+    store.services.ingest.ingest(
+        [write_focus_csv(tmp_path / "a.csv", _september("10", range(1, 30)))]
+    )
+    summary = store.services.ingest.ingest(
+        [write_focus_csv(tmp_path / "b.csv", _september("7", range(1, 21)))]
+    )
+
+    assert summary.record.day_ranges == [(date(2024, 9, 1), date(2024, 9, 20))]
+    assert stored_totals(store.services, SEP) == {"USD": Decimal(20 * 7 + 9 * 10)}
+
+
+def test_another_source_is_never_replaced(store, tmp_path):
+    path = write_focus_csv(tmp_path / "a.csv", [{"EffectiveCost": "3"}])
+    store.services.ingest.ingest([path], source="aws")
+    store.services.ingest.ingest([path], source="azure")
+    store.services.ingest.ingest([path], source="aws")
+
+    assert stored_totals(store.services) == {"USD": Decimal("6")}
+
+
+def test_a_monthly_charge_is_spread_evenly_over_its_days(store, tmp_path):
+    path = write_focus_csv(
+        tmp_path / "fee.csv",
+        [
+            {
+                "EffectiveCost": "100",
+                "ChargePeriodStart": "2024-09-01T00:00:00Z",
+                "ChargePeriodEnd": "2024-10-01T00:00:00Z",
+            }
+        ],
+    )
+    store.services.ingest.ingest([path])
+
+    daily = store.services.cost_store.sum_cost(
+        date(2024, 9, 1), date(2024, 9, 30), "effective", group_by=("day",)
+    )
+    assert len(daily) == 30
+    assert {round(cost, 6) for _day, _cur, cost in daily} == {Decimal("3.333333")}
+    assert sum(cost for *_, cost in daily) == Decimal("100")
+
+
+def test_a_failure_mid_ingest_leaves_the_store_exactly_as_before(store, monkeypatch):
+    store.services.ingest.ingest([FOCUS_FIXTURES / "focus_1_3_cost_and_usage_aws.csv"])
+    before = snapshot(store.url)
+
+    def explode(self):
+        raise RuntimeError("disk full")
+
+    # Fails after the old days were deleted and the new rows copied in.
+    monkeypatch.setattr(SqlIngestWriter, "_remember_dimension_values", explode)
+    with pytest.raises(RuntimeError, match="disk full"):
+        store.services.ingest.ingest(
+            [
+                FOCUS_FIXTURES / "focus_1_3_cost_and_usage_aws.csv",
+                FOCUS_FIXTURES / "focus_sample_1.0.csv",
+            ]
+        )
+
+    assert snapshot(store.url) == before
+
+
+def test_several_currencies_are_kept_apart(store, tmp_path):
+    path = write_focus_csv(
+        tmp_path / "mixed.csv",
+        [
+            {"EffectiveCost": "10", "BillingCurrency": "USD", "Tags": '{"project": "a"}'},
+            {"EffectiveCost": "20", "BillingCurrency": "EUR", "Tags": '{"project": "a"}'},
+            {"EffectiveCost": "5", "BillingCurrency": "eur", "Tags": '{"project": "b"}'},
+        ],
+    )
+    summary = store.services.ingest.ingest([path])
+
+    assert summary.record.totals == {"EUR": "25.000000000000", "USD": "10.000000000000"}
+    assert stored_totals(store.services) == {"EUR": Decimal(25), "USD": Decimal(10)}
+
+
+def test_gzip_and_parquet_files_load_like_csv(store, tmp_path):
+    source = FOCUS_FIXTURES / "focus_1_3_cost_and_usage_gcp.csv"
+    gz = tmp_path / "export.csv.gz"
+    with source.open("rb") as raw, gzip.open(gz, "wb") as packed:
+        shutil.copyfileobj(raw, packed)
+    store.services.ingest.ingest([gz], source="gz")
+    parquet = tmp_path / "export.parquet"
+    pq.write_table(pa.csv.read_csv(source), parquet)
+    store.services.ingest.ingest([parquet], source="parquet")
+
+    rows = store.services.cost_store.sum_cost(
+        date(2000, 1, 1), date(2099, 1, 1), "effective", group_by=("source",)
+    )
+    by_source = {src: cost for src, _cur, cost in rows}
+    expected = pandas_total(source)["USD"]
+    assert abs(by_source["gz"] - expected) < NANO
+    assert abs(by_source["parquet"] - expected) < NANO
+
+
+def test_a_folder_is_all_the_billing_files_inside(store, tmp_path):
+    folder = tmp_path / "exports" / "2026-05"
+    folder.mkdir(parents=True)
+    for name in FOCUS_FILES[1:4]:
+        shutil.copy(FOCUS_FIXTURES / name, folder / name)
+    (folder / "manifest.json").write_text("{}")
+
+    summary = store.services.ingest.ingest([tmp_path / "exports"])
+
+    assert len(summary.record.files) == 3
+    assert summary.record.rows_read == 1500
+
+
+def test_an_ingest_run_records_files_checksums_and_days(store, focus_file):
+    summary = store.services.ingest.ingest([focus_file])
+
+    run = summary.record
+    assert run.files[0]["name"] == str(focus_file)
+    assert len(run.files[0]["sha256"]) == 64
+    assert run.day_ranges == [(date(2024, 9, 1), date(2024, 9, 30))]
+    assert run.days_covered == 30
+    assert run.status == "succeeded"
+    status = store.services.cost_store.source_status()
+    assert [(s.source, s.first_day, s.last_day) for s in status] == [
+        ("focus", date(2024, 9, 1), date(2024, 9, 30))
+    ]
+
+
+def test_missing_file_is_refused_and_nothing_changes(store, tmp_path, focus_file):
+    before = snapshot(store.url)
+    with pytest.raises(IngestError, match="no such file"):
+        store.services.ingest.ingest([focus_file, tmp_path / "nope.csv"])
+    assert snapshot(store.url) == before
+
+
+def test_rows_that_cannot_be_read_are_named_and_nothing_is_ingested(store, tmp_path):
+    rows = [{"EffectiveCost": "1"}] * 3 + [{"EffectiveCost": "12,5"}, {"BilledCost": "abc"}]
+    rows += [{"ChargePeriodStart": "yesterday"}] + [{"EffectiveCost": "x"}] * 12
+    path = write_focus_csv(tmp_path / "bad.csv", rows)
+    before = snapshot(store.url)
+
+    with pytest.raises(IngestError) as error:
+        store.services.ingest.ingest([path])
+
+    message = str(error.value)
+    assert str(path) in message
+    assert "15 row(s) cannot be read" in message
+    assert "line 5: EffectiveCost '12,5' is not a number" in message
+    assert "line 6: BilledCost 'abc' is not a number" in message
+    assert "line 7: ChargePeriodStart 'yesterday' is empty or not an ISO 8601 date-time" in message
+    assert "line 14:" in message and "line 15:" not in message  # the first 10 only
+    assert "and 5 more" in message and "--skip-bad-rows" in message
+    assert snapshot(store.url) == before
+
+
+def test_skip_bad_rows_ingests_the_rest_and_records_the_rejects(store, tmp_path):
+    rows = [{"EffectiveCost": "2"}, {"EffectiveCost": "oops"}, {"ChargePeriodEnd": ""}]
+    path = write_focus_csv(tmp_path / "bad.csv", rows)
+
+    summary = store.services.ingest.ingest([path], skip_bad_rows=True)
+
+    assert stored_totals(store.services) == {"USD": Decimal(2)}
+    assert summary.record.rows_rejected == 2
+    assert [r["line"] for r in summary.record.rejections] == [3, 4]
+    assert "ChargePeriodEnd is empty" in summary.record.rejections[1]["reason"]

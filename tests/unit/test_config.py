@@ -1,0 +1,64 @@
+"""The config file: the example loads, mistakes are named with what to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.domain.allocation import DEFAULT_TAG_KEYS
+from bot.settings import ConfigError, CostbotConfig, load_config
+
+EXAMPLE = Path(__file__).parents[2] / "costbot.example.yml"
+
+
+def test_the_example_config_loads_and_matches_the_defaults():
+    config = load_config(EXAMPLE)
+
+    assert config.cost_basis == "effective"
+    assert config.currency == "USD"
+    rules = config.allocation.rules()
+    for dimension, keys in DEFAULT_TAG_KEYS.items():
+        assert rules.keys_for(dimension) == keys
+    assert [(r.dimension, dict(r.when), r.value) for r in rules.fallbacks] == [
+        ("team", {"sub_account_name": "ml-research"}, "research"),
+        ("project", {"sub_account_name": "data-platform", "service_name": "Amazon S3"}, "platform"),
+    ]
+
+
+def test_no_config_file_means_the_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None) == CostbotConfig()
+
+
+def test_costbot_yml_in_the_working_directory_is_read(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("costbot.yml").write_text("cost_basis: billed\n")
+    assert load_config(None).cost_basis == "billed"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cost_basis: amortized\n", "cost_basis"),
+        ("allocation:\n  tag_keys:\n    projekt: [p]\n", "unknown dimension"),
+        (
+            "allocation:\n  fallbacks:\n    team:\n      - when: {subaccount: x}\n        value: y\n",
+            "unknown field",
+        ),
+        ("colour: blue\n", "colour"),
+        ("cost_basis: [\n", "not valid YAML"),
+    ],
+)
+def test_mistakes_are_named(tmp_path, text, expected):
+    path = tmp_path / "costbot.yml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert expected in str(error.value)
+    assert str(path) in str(error.value)
+
+
+def test_a_missing_config_file_is_an_error_when_named(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yml")
