@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -42,5 +42,11 @@ def split_evenly(amount: Decimal, parts: int, *, places: int = 12) -> list[Decim
     if parts == 1:
         return [amount]
     quantum = Decimal(1).scaleb(-places)
-    share = (amount / parts).quantize(quantum, rounding=ROUND_HALF_UP)
-    return [share] * (parts - 1) + [amount - share * (parts - 1)]
+    # The default context keeps 28 digits: a large amount, or one with many decimals, would be
+    # rounded (or refused by quantize). Work with enough digits that nothing is ever rounded.
+    exponent = amount.as_tuple().exponent if amount.is_finite() else 0
+    digits = max(amount.adjusted(), 0) + max(-int(exponent), places, 0) + len(str(parts)) + 5
+    with localcontext() as context:
+        context.prec = max(context.prec, digits)
+        share = (amount / parts).quantize(quantum, rounding=ROUND_HALF_UP)
+        return [share] * (parts - 1) + [amount - share * (parts - 1)]

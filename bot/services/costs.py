@@ -83,7 +83,7 @@ class CostService:
             group_by=("resource_id", "resource_name"),
         )
         before = self._store.sum_cost(previous.start, previous.end, self._basis, where=where)
-        data_through = self._store.data_through()
+        data_through = self._data_through()
         currencies = self._cost_by_currency(current, resources, before, period, data_through)
         return CostReport(
             dimension=dimension,
@@ -116,8 +116,14 @@ class CostService:
             cost_basis=self._basis,
             tag_keys=self._rules.keys_for(dimension),
             currencies=tuple(rankings) or (_empty_ranking(self._default_currency),),
-            data_through=self._store.data_through(),
+            data_through=self._data_through(),
         )
+
+    def _data_through(self) -> date | None:
+        """The last day with data, but never after today: a monthly fee spread over the rest of
+        the month puts cost on future days, and "data through the 30th" on the 27th would lie."""
+        last = self._store.data_through()
+        return min(last, self.today()) if last else None
 
     def _resolve(self, dimension: str, name: str) -> str | None:
         if name.strip().lower() == UNALLOCATED:

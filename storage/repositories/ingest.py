@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pyarrow as pa
-from sqlalchemy import and_, delete, func, insert, literal, or_, select
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,8 +20,7 @@ from bot.domain.allocation import DIMENSIONS
 from bot.domain.cost_rows import COST_AMOUNT_FIELDS, COST_KEY_FIELDS
 from bot.services.ports import IngestRunRecord
 from storage.models import DIMENSION_COLUMNS, CostDaily, DimensionValue, IngestRun, IngestStaging
-
-STAGE_CHUNK_ROWS = 5_000
+from storage.types import MONEY_SCALE
 
 
 class SqlIngestWriter:
@@ -30,13 +32,20 @@ class SqlIngestWriter:
         self._run_id = run_id
 
     def stage(self, aggregates: pa.Table) -> None:
-        for batch in aggregates.to_batches(max_chunksize=STAGE_CHUNK_ROWS):
-            rows = batch.to_pylist()
-            for row in rows:
-                row["source"] = self._source
-                row["ingest_run_id"] = self._run_id
-            if rows:
-                self._session.execute(insert(IngestStaging), rows)
+        if aggregates.num_rows == 0:
+            return
+        table = self._with_run_columns(aggregates)
+        connection = self._session.connection()
+        if connection.dialect.name == "postgresql":
+            _copy_into_staging(connection, table)
+        else:
+            _insert_into_sqlite_staging(connection, table)
+
+    def _with_run_columns(self, aggregates: pa.Table) -> pa.Table:
+        rows = aggregates.num_rows
+        table = aggregates.select(["day", *COST_KEY_FIELDS, *COST_AMOUNT_FIELDS])
+        table = table.append_column("source", pa.array([self._source] * rows, pa.string()))
+        return table.append_column("ingest_run_id", pa.array([self._run_id] * rows, pa.int64()))
 
     def publish(self, run: IngestRunRecord) -> int:
         self._replace_days(run.day_ranges)
@@ -136,3 +145,40 @@ def _lock_source(session: Session, source: str) -> None:
         session.execute(
             select(func.pg_advisory_xact_lock(func.hashtext(f"costbot-ingest:{source}")))
         )
+
+
+def _copy_into_staging(connection: Connection, table: pa.Table) -> None:
+    """PostgreSQL COPY from CSV text written by pyarrow: no Python object per value."""
+    buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    columns = ", ".join(table.column_names)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY ingest_staging ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buffer.getvalue())
+
+
+def _insert_into_sqlite_staging(connection: Connection, table: pa.Table) -> None:
+    """SQLite executemany with amounts already scaled to the store's integer nano-units."""
+    scaled = [
+        _nano_units(table.column(name)) if name in COST_AMOUNT_FIELDS else table.column(name)
+        for name in table.column_names
+    ]
+    scaled[table.column_names.index("day")] = table.column("day").cast(pa.string())
+    rows = list(zip(*(column.to_pylist() for column in scaled), strict=True))
+    placeholders = ", ".join("?" for _ in table.column_names)
+    statement = (
+        f"INSERT INTO ingest_staging ({', '.join(table.column_names)}) VALUES ({placeholders})"
+    )
+    connection.exec_driver_sql(statement, rows)
+
+
+def _nano_units(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
+    rounded = pc.round(amounts, ndigits=MONEY_SCALE).cast(pa.decimal128(27, MONEY_SCALE))
+    scaled = pc.multiply(rounded, pa.scalar(Decimal(10**MONEY_SCALE), pa.decimal128(10, 0)))
+    try:
+        return pc.cast(scaled, pa.int64())
+    except pa.ArrowInvalid:
+        raise OverflowError(
+            "An amount is too large for the SQLite store (over 9 billion in one row); "
+            "use PostgreSQL (COSTBOT_DATABASE_URL=postgresql+psycopg://...)."
+        ) from None

@@ -137,7 +137,7 @@ def test_top_json_lists_unallocated_cost_as_a_row(cli, org_file):
 def test_top_limit_keeps_the_unallocated_row_and_folds_the_rest(cli, org_file):
     cli("ingest", str(org_file))
 
-    code, out, _ = cli("top", "project", "--period", "2024-09", "--limit", "1", "--json")
+    _, out, _ = cli("top", "project", "--period", "2024-09", "--limit", "1", "--json")
 
     report = json.loads(out)
     assert [r["name"] for r in report["rows"]] == ["fraud-detection", "(unallocated)"]

@@ -43,7 +43,8 @@ def test_costbot_yml_in_the_working_directory_is_read(tmp_path, monkeypatch):
         ("cost_basis: amortized\n", "cost_basis"),
         ("allocation:\n  tag_keys:\n    projekt: [p]\n", "unknown dimension"),
         (
-            "allocation:\n  fallbacks:\n    team:\n      - when: {subaccount: x}\n        value: y\n",
+            "allocation:\n  fallbacks:\n    team:\n"
+            "      - when: {subaccount: x}\n        value: y\n",
             "unknown field",
         ),
         ("colour: blue\n", "colour"),
