@@ -37,6 +37,7 @@ _KNOWN_ERRORS = (
     PeriodError,
     UnknownDimensionError,
     UnknownNameError,
+    OverflowError,
 )
 
 ConfigOption = Annotated[

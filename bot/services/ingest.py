@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from bot.domain.cost_rows import COST_BASES
 from bot.services.ports import (
+    BatchResult,
     BillingFile,
     BillingSource,
     IngestRunRecord,
@@ -95,7 +96,7 @@ class IngestService:
             totals: dict[str, Decimal] = {}
             for billing_file in files:
                 tally = _FileTally(billing_file)
-                for batch in billing_file.batches():
+                for batch in _read_batches(billing_file):
                     _count(tally, batch)
                     if tally.rows_rejected and not skip_bad_rows:
                         continue  # keep counting; nothing will be published
@@ -112,7 +113,15 @@ class IngestService:
         return IngestSummary(run_id=run_id, record=run)
 
 
-def _count(tally: _FileTally, batch) -> None:
+def _read_batches(billing_file: BillingFile) -> Iterator[BatchResult]:
+    """A file that turns out unreadable half-way (a broken row, a truncated gzip) is refused."""
+    try:
+        yield from billing_file.batches()
+    except (ValueError, OSError, EOFError) as exc:
+        raise IngestError(f"{exc}\nNothing was ingested.") from exc
+
+
+def _count(tally: _FileTally, batch: BatchResult) -> None:
     tally.rows_read += batch.rows_read
     tally.rows_rejected += batch.rows_rejected
     tally.unreadable_tags += batch.unreadable_tags

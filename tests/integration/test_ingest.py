@@ -265,3 +265,27 @@ def test_skip_bad_rows_ingests_the_rest_and_records_the_rejects(store, tmp_path)
     assert summary.record.rows_rejected == 2
     assert [r["line"] for r in summary.record.rejections] == [3, 4]
     assert "ChargePeriodEnd is empty" in summary.record.rejections[1]["reason"]
+
+
+def test_a_malformed_csv_is_refused_with_the_file_named(store, tmp_path, focus_file):
+    good = write_focus_csv(tmp_path / "good.csv", [{"EffectiveCost": "1"}])
+    broken = tmp_path / "broken.csv"
+    broken.write_text(good.read_text() + '"1","2","3"\n')
+    before = snapshot(store.url)
+
+    with pytest.raises(IngestError, match=r"broken\.csv: the CSV is malformed"):
+        store.services.ingest.ingest([focus_file, broken])
+
+    assert snapshot(store.url) == before
+
+
+def test_a_truncated_gzip_is_refused(store, tmp_path, focus_file):
+    packed = gzip.compress(focus_file.read_bytes())
+    truncated = tmp_path / "cut.csv.gz"
+    truncated.write_bytes(packed[: len(packed) // 2])
+    before = snapshot(store.url)
+
+    with pytest.raises(IngestError, match=r"cut\.csv\.gz"):
+        store.services.ingest.ingest([truncated])
+
+    assert snapshot(store.url) == before

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from bot.sources.focus.spreading import spread_over_days
 
 AMOUNT_TYPE = pa.decimal128(38, 12)
 _WIDE_DECIMAL = pa.decimal256(76, 30)
+_AMOUNT_LIMIT = pa.scalar(Decimal(10) ** (AMOUNT_TYPE.precision - AMOUNT_TYPE.scale), _WIDE_DECIMAL)
 _NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,2})?$"
 _NS_PER_DAY = 86_400 * 10**9
 MAX_CHARGE_DAYS = 3660
@@ -59,7 +61,8 @@ class FocusNormaliser:
         bad = _any(problems, rows)
         start_day, days = _charge_days(start, end, bad)
         too_long = pa.array(days > MAX_CHARGE_DAYS)
-        problems.append((too_long, "ChargePeriodEnd", f"is more than {MAX_CHARGE_DAYS} days after"))
+        too_long_reason = f"is more than {MAX_CHARGE_DAYS} days after ChargePeriodStart"
+        problems.append((too_long, "ChargePeriodEnd", too_long_reason))
         bad = _any(problems, rows)
         rejections = self._first_rejections(table, problems, bad, batch.first_line)
 
@@ -81,9 +84,10 @@ class FocusNormaliser:
         amounts: dict[str, pa.Array] = {}
         problems: list = []
         for field_name, column in _AMOUNT_SOURCES.items():
-            values, bad = _parse_amount(_text(table, column))
+            values, bad, too_large = _parse_amount(_text(table, column))
             amounts[field_name] = values
             problems.append((bad, column, "is not a number"))
+            problems.append((too_large, column, "is too large"))
         return amounts, problems
 
     def _keys(self, table: pa.Table, currency: pa.Array) -> tuple[dict[str, pa.Array], int]:
@@ -195,31 +199,45 @@ def _raw_value(table: pa.Table, name: str, index: int) -> str | None:
     return None if value is None else str(value)[:60]
 
 
-def _parse_amount(text: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Exact decimals from text; a null amount counts as zero, text that is no number is bad."""
+def _parse_amount(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Exact decimals from text; a null amount counts as zero, text that is no number is bad.
+
+    Returns the amounts, the rows that are no number, and the rows too large to store.
+    """
     is_number = pc.match_substring_regex(text, _NUMBER)
     bad = pc.and_(pc.is_valid(text), pc.invert(is_number.fill_null(False)))
     clean = pc.if_else(bad, pa.scalar(None, pa.string()), text)
     try:
         wide = pc.cast(clean, _WIDE_DECIMAL)
     except pa.ArrowInvalid:
-        # A value too large even for 46 integer digits: find it row by row.
-        wide, bad = _parse_amount_slowly(clean, bad)
-    values = pc.cast(pc.round(wide, ndigits=12), AMOUNT_TYPE).fill_null(pa.scalar(0, AMOUNT_TYPE))
-    return values, bad
+        # Too large for 46 integer digits, or more than 30 decimals (`1E-40`): row by row.
+        wide = _parse_amount_slowly(clean)
+    rounded = pc.round(wide, ndigits=12)
+    # More integer digits than AMOUNT_TYPE holds: reject the row rather than fail the file.
+    too_large = pc.or_(
+        pc.and_(pc.is_valid(clean), pc.is_null(wide)),
+        pc.greater_equal(pc.abs(rounded), _AMOUNT_LIMIT).fill_null(False),
+    )
+    kept = pc.if_else(too_large, pa.scalar(None, rounded.type), rounded)
+    values = pc.cast(kept, AMOUNT_TYPE).fill_null(pa.scalar(0, AMOUNT_TYPE))
+    return values, bad, too_large
 
 
-def _parse_amount_slowly(text: pa.Array, bad: pa.Array) -> tuple[pa.Array, pa.Array]:
-    values, flags = [], bad.to_pylist()
-    for index, value in enumerate(text.to_pylist()):
-        try:
-            values.append(None if value is None else pc.cast(pa.array([value]), _WIDE_DECIMAL)[0])
-        except pa.ArrowInvalid:
-            values.append(None)
-            flags[index] = True
-    return pa.array(
-        [v.as_py() if v is not None else None for v in values], _WIDE_DECIMAL
-    ), pa.array(flags)
+def _parse_amount_slowly(text: pa.Array) -> pa.Array:
+    """Numbers (text that matched _NUMBER) one by one: decimals beyond the wide type's scale
+    are rounded off; a number too large for the wide type is null."""
+    integer_digits = _WIDE_DECIMAL.precision - _WIDE_DECIMAL.scale
+    quantum = Decimal(1).scaleb(-_WIDE_DECIMAL.scale)
+    values: list[Decimal | None] = []
+    with localcontext() as context:
+        context.prec = 2 * _WIDE_DECIMAL.precision
+        for value in text.to_pylist():
+            number = None if value is None else Decimal(value)
+            if number is None or number.adjusted() >= integer_digits:
+                values.append(None)
+            else:
+                values.append(number.quantize(quantum))
+    return pa.array(values, _WIDE_DECIMAL)
 
 
 def _parse_times(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -280,8 +298,9 @@ def _sum_by(table: pa.Table, keys: list[str]) -> pa.Table:
 
 
 def _canonical_tags(value: object) -> str | None:
-    if value is None:
-        return None
+    if value is None or isinstance(value, str):
+        # Text already (a dictionary-encoded or string-view Tags column): parse it as it is.
+        return value
     if isinstance(value, list):
         value = {str(k): v for k, v in value}
     return json.dumps(value, sort_keys=True, default=str)

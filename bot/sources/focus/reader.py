@@ -77,8 +77,10 @@ class FocusFile:
         try:
             with pacsv.open_csv(self.path, read_options=read, convert_options=convert) as reader:
                 yield from reader
-        except pa.ArrowInvalid as exc:
-            raise FocusFileError(f"{self.path}: the CSV is malformed ({exc}).") from exc
+        except (pa.ArrowInvalid, OSError, EOFError) as exc:
+            raise FocusFileError(
+                f"{self.path}: the CSV is malformed or truncated ({exc})."
+            ) from exc
 
     def _parquet_batches(self) -> Iterator[pa.RecordBatch]:
         headers = list(self.columns.values())
@@ -98,8 +100,10 @@ def _as_text(column: pa.Array) -> pa.Array:
     if pa.types.is_dictionary(column.type):
         return column.cast(pa.string())
     if pa.types.is_timestamp(column.type):
-        # ISO text keeps the zone: parsed again with the CSV path's rules.
-        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S%z")
+        # ISO text keeps the zone: parsed again with the CSV path's rules. A timestamp without
+        # a zone has no %z to print (pyarrow refuses): it is read as UTC, like CSV text.
+        zone = "%z" if column.type.tz is not None else ""
+        return pc.strftime(column, format=f"%Y-%m-%dT%H:%M:%S{zone}")
     return column.cast(pa.string())
 
 
