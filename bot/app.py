@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.services.costs import CostService
+from bot.services.coverage import CoverageService
 from bot.services.ingest import IngestService
 from bot.settings import CostbotConfig, Settings, load_config
 from bot.sources.focus.source import FocusSource
@@ -23,6 +24,7 @@ class Services:
     config: CostbotConfig
     engine: Engine
     costs: CostService
+    coverage: CoverageService
     ingest: IngestService
     cost_store: SqlCostStore
 
@@ -37,16 +39,20 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
     rules = config.allocation.rules()
     cost_store = SqlCostStore(sessions)
     pinned_today = settings.today
+    today = (lambda: pinned_today) if pinned_today else (lambda: datetime.now(UTC).date())
     costs = CostService(
         cost_store,
         rules=rules,
         cost_basis=config.cost_basis,
         default_currency=config.currency,
-        today=(lambda: pinned_today) if pinned_today else (lambda: datetime.now(UTC).date()),
+        today=today,
+    )
+    coverage = CoverageService(
+        cost_store, cost_basis=config.cost_basis, default_currency=config.currency, today=today
     )
     ingest = IngestService(
         SqlIngestStore(sessions),
         {"focus": FocusSource(rules)},
         cost_basis=config.cost_basis,
     )
-    return Services(settings, config, engine, costs, ingest, cost_store)
+    return Services(settings, config, engine, costs, coverage, ingest, cost_store)

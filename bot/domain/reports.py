@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from bot.domain.periods import Period
@@ -84,3 +84,51 @@ class TopReport:
     @property
     def primary(self) -> CurrencyRanking:
         return self.currencies[0]
+
+
+@dataclass(frozen=True)
+class CurrencyCoverage:
+    """How much of one currency's cost carries a project or team tag."""
+
+    currency: str
+    total: Decimal
+    untagged: Decimal
+    by_service: tuple[NamedCost, ...]
+    top_resources: tuple[ResourceCost, ...]
+
+    @property
+    def coverage_percent(self) -> Decimal | None:
+        """Share of the cost that is allocated, in percent; None when there is no cost."""
+        if self.total == 0:
+            return None
+        return (self.total - self.untagged) / self.total * 100
+
+
+@dataclass(frozen=True)
+class UntaggedReport:
+    """Cost with neither a project nor a team: what to tag first."""
+
+    period: Period
+    cost_basis: str
+    currencies: tuple[CurrencyCoverage, ...]  # largest untagged first; never empty
+    data_through: date | None
+
+    @property
+    def primary(self) -> CurrencyCoverage:
+        return self.currencies[0]
+
+
+@dataclass(frozen=True)
+class SourceFreshness:
+    source: str
+    last_ingest_at: datetime | None
+    first_day: date | None
+    last_day: date | None
+    rows_rejected: int
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    sources: tuple[SourceFreshness, ...]
+    data_through: date | None
+    checked_at: datetime

@@ -21,6 +21,7 @@ from bot.domain.reports import (
     ResourceCost,
     TopReport,
 )
+from bot.services.freshness import data_through
 from bot.services.ports import CostFilter, CostStore
 
 TOP_RESOURCES = 10
@@ -120,10 +121,7 @@ class CostService:
         )
 
     def _data_through(self) -> date | None:
-        """The last day with data, but never after today: a monthly fee spread over the rest of
-        the month puts cost on future days, and "data through the 30th" on the 27th would lie."""
-        last = self._store.data_through()
-        return min(last, self.today()) if last else None
+        return data_through(self._store, self.today())
 
     def _resolve(self, dimension: str, name: str) -> str | None:
         if name.strip().lower() == UNALLOCATED:

@@ -125,10 +125,13 @@ class CostStore(Protocol):
         end: date,
         basis: str,
         *,
-        where: CostFilter | None = None,
+        where: CostFilter | Sequence[CostFilter] | None = None,
         group_by: Sequence[str] = (),
     ) -> list[tuple[Any, ...]]:
-        """Cost per (group_by values..., currency) for days start..end inclusive."""
+        """Cost per (group_by values..., currency) for days start..end inclusive.
+
+        Several filters must all hold. Rows come largest cost first.
+        """
         ...
 
     def data_through(self) -> date | None:
@@ -140,3 +143,7 @@ class CostStore(Protocol):
         ...
 
     def known_names(self, dimension: str) -> list[str]: ...
+
+    def source_status(self) -> list[SourceStatus]:
+        """Per source: the latest successful ingest and the days stored."""
+        ...

@@ -35,7 +35,7 @@ class SqlCostStore:
         end: date,
         basis: str,
         *,
-        where: CostFilter | None = None,
+        where: CostFilter | Sequence[CostFilter] | None = None,
         group_by: Sequence[str] = (),
     ) -> list[tuple[Any, ...]]:
         unknown = set(group_by) - GROUPABLE_FIELDS
@@ -44,9 +44,12 @@ class SqlCostStore:
         keys = [getattr(CostDaily, name) for name in group_by] + [CostDaily.currency]
         amount = func.sum(getattr(CostDaily, COST_BASES[basis])).label("cost")
         query = select(*keys, amount).where(CostDaily.day.between(start, end))
-        if where is not None:
-            column = dimension_column(where.dimension)
-            query = query.where(column.is_(None) if where.value is None else column == where.value)
+        filters = [where] if isinstance(where, CostFilter) else list(where or ())
+        for condition in filters:
+            column = dimension_column(condition.dimension)
+            query = query.where(
+                column.is_(None) if condition.value is None else column == condition.value
+            )
         query = query.group_by(*keys).order_by(desc("cost"))
         with self._sessions() as session:
             return [tuple(row) for row in session.execute(query)]
