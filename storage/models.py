@@ -1,4 +1,10 @@
-"""The store's tables as SQLAlchemy 2 typed models. Schema changes go through Alembic."""
+"""The store's tables as SQLAlchemy 2 typed models. Schema changes go through Alembic.
+
+Cost is kept as a star: `cost_keys` holds each distinct combination of descriptive fields
+(account, service, resource, allocation...) once, and `cost_daily` is a narrow fact table of
+(source, day, key) amounts. `cost_rollup_daily` pre-sums the facts per dimension value and
+service, so "top projects this month" reads a few hundred rows, not millions.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.domain.allocation import DIMENSIONS
 from storage.types import ExactDecimal, UtcDateTime
 
 # BIGINT ids on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
@@ -23,36 +30,7 @@ class Base(DeclarativeBase):
     }
 
 
-# The columns of one daily aggregate that identify it (besides the day and source).
-COST_KEY_COLUMNS: tuple[str, ...] = (
-    "billing_account_id",
-    "billing_account_name",
-    "sub_account_id",
-    "sub_account_name",
-    "provider",
-    "service_name",
-    "service_category",
-    "region",
-    "resource_id",
-    "resource_name",
-    "resource_type",
-    "charge_category",
-    "currency",
-    "usage_unit",
-    "project",
-    "team",
-    "owner",
-    "model",
-    "environment",
-)
-COST_AMOUNT_COLUMNS: tuple[str, ...] = (
-    "billed_cost",
-    "effective_cost",
-    "list_cost",
-    "usage_quantity",
-)
-
-# The query dimensions and the column that holds each.
+# The query dimensions and the key column that holds each.
 DIMENSION_COLUMNS: dict[str, str] = {
     "project": "project",
     "team": "team",
@@ -64,13 +42,13 @@ DIMENSION_COLUMNS: dict[str, str] = {
     "region": "region",
     "resource": "resource_id",
 }
+# Dimensions pre-summed in cost_rollup_daily (a resource has too many values to be worth it).
+ROLLUP_DIMENSIONS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d != "resource")
 
 
-class _CostColumns:
-    """Columns shared by the daily aggregates and their staging copy."""
+class _KeyFields:
+    """The descriptive fields of a cost: what it is, where, and whose."""
 
-    day: Mapped[date] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(64))
     billing_account_id: Mapped[str | None] = mapped_column(String(256))
     billing_account_name: Mapped[str | None] = mapped_column(String(256))
     sub_account_id: Mapped[str | None] = mapped_column(String(256))
@@ -90,37 +68,78 @@ class _CostColumns:
     owner: Mapped[str | None] = mapped_column(String(256))
     model: Mapped[str | None] = mapped_column(String(256))
     environment: Mapped[str | None] = mapped_column(String(256))
+
+
+class _Amounts:
     billed_cost: Mapped[Decimal]
     effective_cost: Mapped[Decimal]
     list_cost: Mapped[Decimal]
     usage_quantity: Mapped[Decimal]
 
 
-class CostDaily(_CostColumns, Base):
-    """Cost of one resource (with its allocation) on one UTC day, from one source."""
+class CostKey(_KeyFields, Base):
+    """One distinct combination of descriptive fields, shared by every day it was billed."""
 
-    __tablename__ = "cost_daily"
+    __tablename__ = "cost_keys"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"))
+    # A digest of all the fields: NULLs make a unique index over the fields themselves useless.
+    key_hash: Mapped[str] = mapped_column(String(32), unique=True)
 
-    __table_args__ = (
-        Index("ix_cost_daily_source_day", "source", "day"),
-        Index("ix_cost_daily_day", "day"),
-        *(
-            Index(f"ix_cost_daily_{column}_day", column, "day")
-            for column in dict.fromkeys(DIMENSION_COLUMNS.values())
-        ),
+    __table_args__ = tuple(
+        Index(f"ix_cost_keys_{column}", column)
+        for column in dict.fromkeys(DIMENSION_COLUMNS.values())
     )
 
 
-class IngestStaging(_CostColumns, Base):
+class CostDaily(_Amounts, Base):
+    """Cost of one key on one UTC day, from one source."""
+
+    __tablename__ = "cost_daily"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("cost_keys.id"), primary_key=True)
+    ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"))
+
+    __table_args__ = (
+        Index("ix_cost_daily_key_day", "key_id", "day"),
+        Index("ix_cost_daily_day", "day"),
+    )
+
+
+class CostRollup(Base):
+    """Daily cost per (dimension value, service, currency): the fast path for most questions."""
+
+    __tablename__ = "cost_rollup_daily"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(1024))  # NULL: unallocated
+    service_name: Mapped[str | None] = mapped_column(String(256))
+    currency: Mapped[str] = mapped_column(String(16))
+    billed_cost: Mapped[Decimal]
+    effective_cost: Mapped[Decimal]
+
+    __table_args__ = (
+        Index("ix_cost_rollup_value_day", "dimension", "value", "day"),
+        Index("ix_cost_rollup_dimension_day", "dimension", "day"),
+        Index("ix_cost_rollup_source_day", "source", "day"),
+    )
+
+
+class IngestStaging(_KeyFields, _Amounts, Base):
     """Rows of an ingest in progress; emptied in the same transaction that publishes them."""
 
     __tablename__ = "ingest_staging"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ingest_run_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    key_hash: Mapped[str] = mapped_column(String(32))
 
 
 class IngestRun(Base):

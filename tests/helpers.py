@@ -33,7 +33,14 @@ def stored_totals(services, period: Period = ALL_TIME, basis: str = "effective")
 def snapshot(url: str) -> dict[str, list]:
     """Every row of every costbot table, to prove a failed ingest changed nothing."""
     engine = create_engine(url)
-    tables = ["cost_daily", "ingest_runs", "ingest_staging", "dimension_values"]
+    tables = [
+        "cost_keys",
+        "cost_daily",
+        "cost_rollup_daily",
+        "ingest_runs",
+        "ingest_staging",
+        "dimension_values",
+    ]
     with engine.connect() as connection:
         result = {
             t: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {t}"))), key=repr)

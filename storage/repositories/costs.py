@@ -1,4 +1,8 @@
-"""Cost queries over the daily aggregates: the CostStore port on SQLite or PostgreSQL."""
+"""Cost queries: the CostStore port on SQLite or PostgreSQL.
+
+A question about one dimension (its values, services and days) is answered from the small
+`cost_rollup_daily`; anything finer (resources, several filters) joins the facts to their keys.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,27 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, desc, func, select
+from sqlalchemy import ColumnElement, Select, desc, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.cost_rows import COST_BASES, COST_KEY_FIELDS
 from bot.services.ports import CostFilter, SourceStatus
-from storage.models import DIMENSION_COLUMNS, CostDaily, DimensionValue, IngestRun
+from storage.models import (
+    DIMENSION_COLUMNS,
+    ROLLUP_DIMENSIONS,
+    CostDaily,
+    CostKey,
+    CostRollup,
+    DimensionValue,
+    IngestRun,
+)
 
 GROUPABLE_FIELDS = frozenset((*COST_KEY_FIELDS, "day", "source"))
-
-
-def dimension_column(dimension: str) -> ColumnElement[Any]:
-    try:
-        return getattr(CostDaily, DIMENSION_COLUMNS[dimension])
-    except KeyError:
-        raise ValueError(f"Unknown dimension {dimension!r}") from None
+_ROLLUP_FIELDS = frozenset(("day", "source", "service_name"))
 
 
 class SqlCostStore:
-    """Read side of the store: every query is one indexed SELECT ... GROUP BY."""
+    """Read side of the store: one indexed SELECT ... GROUP BY per question."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -41,16 +47,15 @@ class SqlCostStore:
         unknown = set(group_by) - GROUPABLE_FIELDS
         if unknown:
             raise ValueError(f"Cannot group cost by {sorted(unknown)}")
-        keys = [getattr(CostDaily, name) for name in group_by] + [CostDaily.currency]
-        amount = func.sum(getattr(CostDaily, COST_BASES[basis])).label("cost")
-        query = select(*keys, amount).where(CostDaily.day.between(start, end))
         filters = [where] if isinstance(where, CostFilter) else list(where or ())
         for condition in filters:
-            column = dimension_column(condition.dimension)
-            query = query.where(
-                column.is_(None) if condition.value is None else column == condition.value
-            )
-        query = query.group_by(*keys).order_by(desc("cost"))
+            if condition.dimension not in DIMENSION_COLUMNS:
+                raise ValueError(f"Unknown dimension {condition.dimension!r}")
+        rollup = _rollup_dimension(filters, group_by)
+        if rollup is not None:
+            query = _rollup_query(rollup, start, end, basis, filters, group_by)
+        else:
+            query = _fact_query(start, end, basis, filters, group_by)
         with self._sessions() as session:
             return [tuple(row) for row in session.execute(query)]
 
@@ -81,21 +86,23 @@ class SqlCostStore:
             .group_by(IngestRun.source)
             .subquery()
         )
+        # The rollup of one dimension has every day of every source, in a few rows per day.
         days = (
             select(
-                CostDaily.source,
-                func.min(CostDaily.day).label("first_day"),
-                func.max(CostDaily.day).label("last_day"),
+                CostRollup.source,
+                func.min(CostRollup.day).label("first_day"),
+                func.max(CostRollup.day).label("last_day"),
             )
-            .group_by(CostDaily.source)
+            .where(CostRollup.dimension == ROLLUP_DIMENSIONS[0])
+            .group_by(CostRollup.source)
             .subquery()
         )
         query = (
             select(
                 IngestRun.source,
                 IngestRun.finished_at,
-                days.c[1],
-                days.c[2],
+                days.c.first_day,
+                days.c.last_day,
                 IngestRun.rows_rejected,
             )
             .join(latest, latest.c.run_id == IngestRun.id)
@@ -104,3 +111,76 @@ class SqlCostStore:
         )
         with self._sessions() as session:
             return [SourceStatus(*row) for row in session.execute(query)]
+
+
+def _rollup_dimension(filters: list[CostFilter], group_by: Sequence[str]) -> str | None:
+    """The rolled-up dimension that can answer this question, if one can."""
+    dimensions = {f.dimension for f in filters}
+    dimensions |= {d for d, column in DIMENSION_COLUMNS.items() if column in group_by}
+    if "service" in dimensions and len(dimensions) == 2:
+        dimensions.discard("service")  # service_name is in every rollup row anyway
+    if len(dimensions) > 1 or len(filters) > 1:
+        return None
+    dimension = next(iter(dimensions), ROLLUP_DIMENSIONS[0])
+    if dimension not in ROLLUP_DIMENSIONS:
+        return None
+    column = DIMENSION_COLUMNS[dimension]
+    if not set(group_by) <= _ROLLUP_FIELDS | {column}:
+        return None
+    if filters and filters[0].dimension != dimension:
+        return None
+    return dimension
+
+
+def _rollup_query(
+    dimension: str,
+    start: date,
+    end: date,
+    basis: str,
+    filters: list[CostFilter],
+    group_by: Sequence[str],
+) -> Select[Any]:
+    column = DIMENSION_COLUMNS[dimension]
+
+    def field(name: str) -> ColumnElement[Any]:
+        return (
+            CostRollup.value
+            if name == column and name not in _ROLLUP_FIELDS
+            else getattr(CostRollup, name)
+        )
+
+    keys = [field(name) for name in group_by] + [CostRollup.currency]
+    amount = func.sum(getattr(CostRollup, COST_BASES[basis])).label("cost")
+    query = select(*keys, amount).where(
+        CostRollup.dimension == dimension, CostRollup.day.between(start, end)
+    )
+    for condition in filters:
+        query = query.where(_matches(CostRollup.value, condition.value))
+    return query.group_by(*keys).order_by(desc("cost"))
+
+
+def _fact_query(
+    start: date,
+    end: date,
+    basis: str,
+    filters: list[CostFilter],
+    group_by: Sequence[str],
+) -> Select[Any]:
+    def field(name: str) -> ColumnElement[Any]:
+        return getattr(CostDaily, name) if name in ("day", "source") else getattr(CostKey, name)
+
+    keys = [field(name) for name in group_by] + [CostKey.currency]
+    amount = func.sum(getattr(CostDaily, COST_BASES[basis])).label("cost")
+    query = (
+        select(*keys, amount)
+        .join(CostKey, CostKey.id == CostDaily.key_id)
+        .where(CostDaily.day.between(start, end))
+    )
+    for condition in filters:
+        column = getattr(CostKey, DIMENSION_COLUMNS[condition.dimension])
+        query = query.where(_matches(column, condition.value))
+    return query.group_by(*keys).order_by(desc("cost"))
+
+
+def _matches(column: ColumnElement[Any], value: str | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value

@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from decimal import Decimal
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.allocation import DIMENSIONS
 from bot.domain.cost_rows import COST_AMOUNT_FIELDS, COST_KEY_FIELDS
 from bot.services.ports import IngestRunRecord
-from storage.models import DIMENSION_COLUMNS, CostDaily, DimensionValue, IngestRun, IngestStaging
-from storage.types import MONEY_SCALE
+from storage.bulk import copy_rows, insert_ignoring_duplicates, with_key_hash
+from storage.models import (
+    DIMENSION_COLUMNS,
+    ROLLUP_DIMENSIONS,
+    CostDaily,
+    CostKey,
+    CostRollup,
+    DimensionValue,
+    IngestRun,
+    IngestStaging,
+)
+
+_STAGED_COLUMNS = (
+    "ingest_run_id",
+    "source",
+    "day",
+    "key_hash",
+    *COST_KEY_FIELDS,
+    *COST_AMOUNT_FIELDS,
+)
 
 
 class SqlIngestWriter:
@@ -31,65 +52,87 @@ class SqlIngestWriter:
         self._source = source
         self._run_id = run_id
 
+    @property
+    def _staged(self) -> ColumnElement[bool]:
+        return IngestStaging.ingest_run_id == self._run_id
+
     def stage(self, aggregates: pa.Table) -> None:
         if aggregates.num_rows == 0:
             return
-        table = self._with_run_columns(aggregates)
-        connection = self._session.connection()
-        if connection.dialect.name == "postgresql":
-            _copy_into_staging(connection, table)
-        else:
-            _insert_into_sqlite_staging(connection, table)
-
-    def _with_run_columns(self, aggregates: pa.Table) -> pa.Table:
         rows = aggregates.num_rows
-        table = aggregates.select(["day", *COST_KEY_FIELDS, *COST_AMOUNT_FIELDS])
+        table = with_key_hash(aggregates, COST_KEY_FIELDS)
         table = table.append_column("source", pa.array([self._source] * rows, pa.string()))
-        return table.append_column("ingest_run_id", pa.array([self._run_id] * rows, pa.int64()))
+        table = table.append_column("ingest_run_id", pa.array([self._run_id] * rows, pa.int64()))
+        copy_rows(
+            self._session.connection(), IngestStaging.__table__, table.select(_STAGED_COLUMNS)
+        )
 
     def publish(self, run: IngestRunRecord) -> int:
-        self._replace_days(run.day_ranges)
-        self._copy_staged_rows()
-        self._remember_dimension_values()
-        self._session.execute(
-            delete(IngestStaging).where(IngestStaging.ingest_run_id == self._run_id)
-        )
+        connection = self._session.connection()
+        self._add_new_keys(connection)
+        covered = _covered(run.day_ranges)
+        if covered is not None:
+            connection.execute(
+                delete(CostDaily).where(CostDaily.source == self._source, covered(CostDaily))
+            )
+            connection.execute(
+                delete(CostRollup).where(CostRollup.source == self._source, covered(CostRollup))
+            )
+        self._insert_facts(connection)
+        self._insert_rollups(connection)
+        self._remember_dimension_values(connection)
+        connection.execute(delete(IngestStaging).where(self._staged))
         self._save_run(run)
         return self._run_id
 
-    def _replace_days(self, day_ranges: list[tuple[date, date]]) -> None:
-        if not day_ranges:
-            return
-        covered = or_(*(CostDaily.day.between(start, end) for start, end in day_ranges))
-        self._session.execute(
-            delete(CostDaily).where(and_(CostDaily.source == self._source, covered))
+    def _add_new_keys(self, connection: Connection) -> None:
+        fields = [getattr(IngestStaging, name) for name in ("key_hash", *COST_KEY_FIELDS)]
+        new_keys = select(*fields).where(self._staged).distinct()
+        insert_ignoring_duplicates(
+            connection, CostKey.__table__, ["key_hash", *COST_KEY_FIELDS], new_keys
         )
 
-    def _copy_staged_rows(self) -> None:
-        keys = [getattr(IngestStaging, name) for name in ("day", "source", *COST_KEY_FIELDS)]
+    def _insert_facts(self, connection: Connection) -> None:
         sums = [func.sum(getattr(IngestStaging, name)) for name in COST_AMOUNT_FIELDS]
-        merged = (
-            select(*keys, *sums, literal(self._run_id))
-            .where(IngestStaging.ingest_run_id == self._run_id)
-            .group_by(*keys)
+        facts = (
+            select(
+                IngestStaging.source, IngestStaging.day, CostKey.id, literal(self._run_id), *sums
+            )
+            .join(CostKey, CostKey.key_hash == IngestStaging.key_hash)
+            .where(self._staged)
+            .group_by(IngestStaging.source, IngestStaging.day, CostKey.id)
         )
-        target = ["day", "source", *COST_KEY_FIELDS, *COST_AMOUNT_FIELDS, "ingest_run_id"]
-        self._session.execute(insert(CostDaily).from_select(target, merged))
+        target = ["source", "day", "key_id", "ingest_run_id", *COST_AMOUNT_FIELDS]
+        connection.execute(insert(CostDaily).from_select(target, facts))
 
-    def _remember_dimension_values(self) -> None:
-        dialect = self._session.get_bind().dialect.name
-        make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    def _insert_rollups(self, connection: Connection) -> None:
+        target = ["source", "day", "dimension", "value", "service_name", "currency"]
+        target += ["billed_cost", "effective_cost"]
+        for dimension in ROLLUP_DIMENSIONS:
+            value = getattr(IngestStaging, DIMENSION_COLUMNS[dimension])
+            keys = [IngestStaging.source, IngestStaging.day, value, IngestStaging.service_name]
+            keys.append(IngestStaging.currency)
+            rollup = (
+                select(*keys[:2], literal(dimension), *keys[2:])
+                .add_columns(
+                    func.sum(IngestStaging.billed_cost), func.sum(IngestStaging.effective_cost)
+                )
+                .where(self._staged)
+                .group_by(*keys)
+            )
+            connection.execute(insert(CostRollup).from_select(target, rollup))
+
+    def _remember_dimension_values(self, connection: Connection) -> None:
         for dimension in DIMENSIONS:
             column = getattr(IngestStaging, DIMENSION_COLUMNS[dimension])
             values = (
                 select(literal(dimension), column, func.lower(column))
-                .where(IngestStaging.ingest_run_id == self._run_id, column.is_not(None))
+                .where(self._staged, column.is_not(None))
                 .distinct()
             )
-            statement = make_insert(DimensionValue).from_select(
-                ["dimension", "value", "folded"], values
+            insert_ignoring_duplicates(
+                connection, DimensionValue.__table__, ["dimension", "value", "folded"], values
             )
-            self._session.execute(statement.on_conflict_do_nothing())
 
     def _save_run(self, run: IngestRunRecord) -> None:
         row = self._session.get(IngestRun, self._run_id)
@@ -109,6 +152,13 @@ class SqlIngestWriter:
         row.error = run.error
 
 
+def _covered(day_ranges: list[tuple[date, date]]):
+    """A filter for the days an ingest replaces, for any table with a `day` column."""
+    if not day_ranges:
+        return None
+    return lambda table: or_(*(table.day.between(start, end) for start, end in day_ranges))
+
+
 class SqlIngestStore:
     """Implements the IngestStore port on SQLite or PostgreSQL."""
 
@@ -126,7 +176,6 @@ class SqlIngestStore:
                     status="running",
                     started_at=run.started_at,
                     cost_basis=run.cost_basis,
-                    seconds=Decimal(0),
                 )
                 session.add(row)
                 session.flush()
@@ -142,43 +191,5 @@ def _lock_source(session: Session, source: str) -> None:
     two replicas replacing the same days cannot interleave their deletes and inserts.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtext(f"costbot-ingest:{source}")))
-        )
-
-
-def _copy_into_staging(connection: Connection, table: pa.Table) -> None:
-    """PostgreSQL COPY from CSV text written by pyarrow: no Python object per value."""
-    buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-    columns = ", ".join(table.column_names)
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY ingest_staging ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-        copy.write(buffer.getvalue())
-
-
-def _insert_into_sqlite_staging(connection: Connection, table: pa.Table) -> None:
-    """SQLite executemany with amounts already scaled to the store's integer nano-units."""
-    scaled = [
-        _nano_units(table.column(name)) if name in COST_AMOUNT_FIELDS else table.column(name)
-        for name in table.column_names
-    ]
-    scaled[table.column_names.index("day")] = table.column("day").cast(pa.string())
-    rows = list(zip(*(column.to_pylist() for column in scaled), strict=True))
-    placeholders = ", ".join("?" for _ in table.column_names)
-    statement = (
-        f"INSERT INTO ingest_staging ({', '.join(table.column_names)}) VALUES ({placeholders})"
-    )
-    connection.exec_driver_sql(statement, rows)
-
-
-def _nano_units(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
-    rounded = pc.round(amounts, ndigits=MONEY_SCALE).cast(pa.decimal128(27, MONEY_SCALE))
-    scaled = pc.multiply(rounded, pa.scalar(Decimal(10**MONEY_SCALE), pa.decimal128(10, 0)))
-    try:
-        return pc.cast(scaled, pa.int64())
-    except pa.ArrowInvalid:
-        raise OverflowError(
-            "An amount is too large for the SQLite store (over 9 billion in one row); "
-            "use PostgreSQL (COSTBOT_DATABASE_URL=postgresql+psycopg://...)."
-        ) from None
+        key = func.hashtext(f"costbot-ingest:{source}")
+        session.execute(select(func.pg_advisory_xact_lock(key)))

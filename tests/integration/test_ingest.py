@@ -150,7 +150,7 @@ def test_a_failure_mid_ingest_leaves_the_store_exactly_as_before(store, monkeypa
     store.services.ingest.ingest([FOCUS_FIXTURES / "focus_1_3_cost_and_usage_aws.csv"])
     before = snapshot(store.url)
 
-    def explode(self):
+    def explode(*_args):
         raise RuntimeError("disk full")
 
     # Fails after the old days were deleted and the new rows copied in.

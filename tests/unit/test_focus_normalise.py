@@ -651,6 +651,7 @@ def test_a_batch_where_every_row_is_bad(tmp_path):
 
 def test_line_numbers_count_on_across_batches(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "CSV_BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(reader, "BATCH_ROWS", 64)
     data = [{"EffectiveCost": "1"} for _ in range(200)]
     data[150] = {"EffectiveCost": "oops"}
     path = write_csv(tmp_path / "f.csv", data)

@@ -1,4 +1,4 @@
-"""initial store: daily cost, ingest runs, dimension values
+"""Initial store: cost keys, daily facts, rollups, ingest runs and staging, dimension values
 
 Revision ID: 0001
 Revises:
@@ -19,6 +19,75 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "cost_keys",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("key_hash", sa.String(length=32), nullable=False),
+        sa.Column("billing_account_id", sa.String(length=256), nullable=True),
+        sa.Column("billing_account_name", sa.String(length=256), nullable=True),
+        sa.Column("sub_account_id", sa.String(length=256), nullable=True),
+        sa.Column("sub_account_name", sa.String(length=256), nullable=True),
+        sa.Column("provider", sa.String(length=128), nullable=True),
+        sa.Column("service_name", sa.String(length=256), nullable=True),
+        sa.Column("service_category", sa.String(length=128), nullable=True),
+        sa.Column("region", sa.String(length=128), nullable=True),
+        sa.Column("resource_id", sa.String(length=1024), nullable=True),
+        sa.Column("resource_name", sa.String(length=1024), nullable=True),
+        sa.Column("resource_type", sa.String(length=256), nullable=True),
+        sa.Column("charge_category", sa.String(length=64), nullable=True),
+        sa.Column("currency", sa.String(length=16), nullable=False),
+        sa.Column("usage_unit", sa.String(length=128), nullable=True),
+        sa.Column("project", sa.String(length=256), nullable=True),
+        sa.Column("team", sa.String(length=256), nullable=True),
+        sa.Column("owner", sa.String(length=256), nullable=True),
+        sa.Column("model", sa.String(length=256), nullable=True),
+        sa.Column("environment", sa.String(length=256), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key_hash"),
+    )
+    with op.batch_alter_table("cost_keys", schema=None) as batch_op:
+        batch_op.create_index("ix_cost_keys_environment", ["environment"], unique=False)
+        batch_op.create_index("ix_cost_keys_model", ["model"], unique=False)
+        batch_op.create_index("ix_cost_keys_owner", ["owner"], unique=False)
+        batch_op.create_index("ix_cost_keys_project", ["project"], unique=False)
+        batch_op.create_index("ix_cost_keys_region", ["region"], unique=False)
+        batch_op.create_index("ix_cost_keys_resource_id", ["resource_id"], unique=False)
+        batch_op.create_index("ix_cost_keys_service_name", ["service_name"], unique=False)
+        batch_op.create_index("ix_cost_keys_sub_account_name", ["sub_account_name"], unique=False)
+        batch_op.create_index("ix_cost_keys_team", ["team"], unique=False)
+
+    op.create_table(
+        "cost_rollup_daily",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("dimension", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=1024), nullable=True),
+        sa.Column("service_name", sa.String(length=256), nullable=True),
+        sa.Column("currency", sa.String(length=16), nullable=False),
+        sa.Column("billed_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False),
+        sa.Column(
+            "effective_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("cost_rollup_daily", schema=None) as batch_op:
+        batch_op.create_index("ix_cost_rollup_dimension_day", ["dimension", "day"], unique=False)
+        batch_op.create_index("ix_cost_rollup_source_day", ["source", "day"], unique=False)
+        batch_op.create_index(
+            "ix_cost_rollup_value_day", ["dimension", "value", "day"], unique=False
+        )
+
     op.create_table(
         "dimension_values",
         sa.Column("dimension", sa.String(length=32), nullable=False),
@@ -67,8 +136,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("ingest_run_id", sa.BigInteger(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("key_hash", sa.String(length=32), nullable=False),
         sa.Column("billing_account_id", sa.String(length=256), nullable=True),
         sa.Column("billing_account_name", sa.String(length=256), nullable=True),
         sa.Column("sub_account_id", sa.String(length=256), nullable=True),
@@ -105,36 +175,12 @@ def upgrade() -> None:
 
     op.create_table(
         "cost_daily",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("key_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
             "ingest_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("source", sa.String(length=64), nullable=False),
-        sa.Column("billing_account_id", sa.String(length=256), nullable=True),
-        sa.Column("billing_account_name", sa.String(length=256), nullable=True),
-        sa.Column("sub_account_id", sa.String(length=256), nullable=True),
-        sa.Column("sub_account_name", sa.String(length=256), nullable=True),
-        sa.Column("provider", sa.String(length=128), nullable=True),
-        sa.Column("service_name", sa.String(length=256), nullable=True),
-        sa.Column("service_category", sa.String(length=128), nullable=True),
-        sa.Column("region", sa.String(length=128), nullable=True),
-        sa.Column("resource_id", sa.String(length=1024), nullable=True),
-        sa.Column("resource_name", sa.String(length=1024), nullable=True),
-        sa.Column("resource_type", sa.String(length=256), nullable=True),
-        sa.Column("charge_category", sa.String(length=64), nullable=True),
-        sa.Column("currency", sa.String(length=16), nullable=False),
-        sa.Column("usage_unit", sa.String(length=128), nullable=True),
-        sa.Column("project", sa.String(length=256), nullable=True),
-        sa.Column("team", sa.String(length=256), nullable=True),
-        sa.Column("owner", sa.String(length=256), nullable=True),
-        sa.Column("model", sa.String(length=256), nullable=True),
-        sa.Column("environment", sa.String(length=256), nullable=True),
         sa.Column("billed_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False),
         sa.Column(
             "effective_cost", storage.types.ExactDecimal(precision=38, scale=9), nullable=False
@@ -147,38 +193,20 @@ def upgrade() -> None:
             ["ingest_run_id"],
             ["ingest_runs.id"],
         ),
-        sa.PrimaryKeyConstraint("id"),
+        sa.ForeignKeyConstraint(
+            ["key_id"],
+            ["cost_keys.id"],
+        ),
+        sa.PrimaryKeyConstraint("source", "day", "key_id"),
     )
     with op.batch_alter_table("cost_daily", schema=None) as batch_op:
         batch_op.create_index("ix_cost_daily_day", ["day"], unique=False)
-        batch_op.create_index("ix_cost_daily_environment_day", ["environment", "day"], unique=False)
-        batch_op.create_index("ix_cost_daily_model_day", ["model", "day"], unique=False)
-        batch_op.create_index("ix_cost_daily_owner_day", ["owner", "day"], unique=False)
-        batch_op.create_index("ix_cost_daily_project_day", ["project", "day"], unique=False)
-        batch_op.create_index("ix_cost_daily_region_day", ["region", "day"], unique=False)
-        batch_op.create_index("ix_cost_daily_resource_id_day", ["resource_id", "day"], unique=False)
-        batch_op.create_index(
-            "ix_cost_daily_service_name_day", ["service_name", "day"], unique=False
-        )
-        batch_op.create_index("ix_cost_daily_source_day", ["source", "day"], unique=False)
-        batch_op.create_index(
-            "ix_cost_daily_sub_account_name_day", ["sub_account_name", "day"], unique=False
-        )
-        batch_op.create_index("ix_cost_daily_team_day", ["team", "day"], unique=False)
+        batch_op.create_index("ix_cost_daily_key_day", ["key_id", "day"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cost_daily", schema=None) as batch_op:
-        batch_op.drop_index("ix_cost_daily_team_day")
-        batch_op.drop_index("ix_cost_daily_sub_account_name_day")
-        batch_op.drop_index("ix_cost_daily_source_day")
-        batch_op.drop_index("ix_cost_daily_service_name_day")
-        batch_op.drop_index("ix_cost_daily_resource_id_day")
-        batch_op.drop_index("ix_cost_daily_region_day")
-        batch_op.drop_index("ix_cost_daily_project_day")
-        batch_op.drop_index("ix_cost_daily_owner_day")
-        batch_op.drop_index("ix_cost_daily_model_day")
-        batch_op.drop_index("ix_cost_daily_environment_day")
+        batch_op.drop_index("ix_cost_daily_key_day")
         batch_op.drop_index("ix_cost_daily_day")
 
     op.drop_table("cost_daily")
@@ -194,3 +222,21 @@ def downgrade() -> None:
         batch_op.drop_index("ix_dimension_values_folded")
 
     op.drop_table("dimension_values")
+    with op.batch_alter_table("cost_rollup_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_cost_rollup_value_day")
+        batch_op.drop_index("ix_cost_rollup_source_day")
+        batch_op.drop_index("ix_cost_rollup_dimension_day")
+
+    op.drop_table("cost_rollup_daily")
+    with op.batch_alter_table("cost_keys", schema=None) as batch_op:
+        batch_op.drop_index("ix_cost_keys_team")
+        batch_op.drop_index("ix_cost_keys_sub_account_name")
+        batch_op.drop_index("ix_cost_keys_service_name")
+        batch_op.drop_index("ix_cost_keys_resource_id")
+        batch_op.drop_index("ix_cost_keys_region")
+        batch_op.drop_index("ix_cost_keys_project")
+        batch_op.drop_index("ix_cost_keys_owner")
+        batch_op.drop_index("ix_cost_keys_model")
+        batch_op.drop_index("ix_cost_keys_environment")
+
+    op.drop_table("cost_keys")

@@ -1,0 +1,92 @@
+"""Bulk writes that keep Python out of the per-value loop (COPY on PostgreSQL)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import Connection, Select, Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.types import MONEY_SCALE
+
+_NULL_MARK = "\x00"
+_FIELD_SEPARATOR = "\x1f"
+
+
+def with_key_hash(table: pa.Table, fields: Sequence[str]) -> pa.Table:
+    """Add `key_hash`: a 128-bit digest of the row's descriptive fields, NULL kept distinct."""
+    parts = [pc.fill_null(table.column(name), _NULL_MARK) for name in fields]
+    joined = pc.binary_join_element_wise(*parts, _FIELD_SEPARATOR).combine_chunks()
+    encoded = joined.dictionary_encode()
+    # Only distinct combinations are hashed: a batch has far fewer keys than rows.
+    digests = pa.array(
+        [
+            hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+            for text in encoded.dictionary.to_pylist()
+        ],
+        pa.string(),
+    )
+    return table.append_column("key_hash", pc.take(digests, encoded.indices))
+
+
+def copy_rows(connection: Connection, target: Table, table: pa.Table) -> None:
+    """Append an Arrow table's rows (columns named as the target's) to a table."""
+    if connection.dialect.name == "postgresql":
+        _copy_postgres(connection, target, table)
+    else:
+        _executemany_sqlite(connection, target, table)
+
+
+def _copy_postgres(connection: Connection, target: Table, table: pa.Table) -> None:
+    buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    columns = ", ".join(table.column_names)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {target.name} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buffer.getvalue())
+
+
+def _executemany_sqlite(connection: Connection, target: Table, table: pa.Table) -> None:
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_decimal(column.type):
+            column = nano_units(column)
+        elif pa.types.is_date(column.type):
+            column = column.cast(pa.string())
+        columns.append(column.to_pylist())
+    placeholders = ", ".join("?" for _ in table.column_names)
+    statement = (
+        f"INSERT INTO {target.name} ({', '.join(table.column_names)}) VALUES ({placeholders})"
+    )
+    connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
+
+
+def nano_units(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Decimal amounts as the integer 10^-9 units SQLite stores (see storage.types)."""
+    rounded = pc.round(amounts, ndigits=MONEY_SCALE).cast(pa.decimal128(27, MONEY_SCALE))
+    scaled = pc.multiply(rounded, pa.scalar(Decimal(10**MONEY_SCALE), pa.decimal128(10, 0)))
+    try:
+        return pc.cast(scaled, pa.int64())
+    except pa.ArrowInvalid:
+        raise OverflowError(
+            "An amount is too large for the SQLite store (over 9 billion in one row); "
+            "use PostgreSQL (COSTBOT_DATABASE_URL=postgresql+psycopg://...)."
+        ) from None
+
+
+def insert_ignoring_duplicates(
+    connection: Connection, target: Table, columns: Sequence[str], rows: Select
+) -> None:
+    """INSERT ... SELECT that skips rows clashing with a unique key (ON CONFLICT DO NOTHING)."""
+    make_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(
+        make_insert(target).from_select(list(columns), rows).on_conflict_do_nothing()
+    )
