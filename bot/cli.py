@@ -17,7 +17,7 @@ from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
 from bot.domain.report_json import cost_report_json, top_report_json
 from bot.services.costs import UnknownDimensionError, UnknownNameError
 from bot.services.ingest import IngestError
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, SlackSettings
 from storage.db import StoreError, create_store_engine, upgrade_store
 
 app = typer.Typer(
@@ -124,6 +124,39 @@ def top(
     parsed = _run(lambda: parse_period(period, services.costs.today()))
     report = _run(lambda: services.costs.top(dimension.lower(), parsed, limit))
     typer.echo(json.dumps(top_report_json(report)) if as_json else render_top_report(report))
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on COSTBOT_PORT."""
+    from bot.server import serve_http, serve_socket_mode
+    from bot.slack_app import build_bolt_app, health
+
+    services = _services(config)
+    slack = SlackSettings()
+    bolt_app = _run(lambda: build_bolt_app(services, slack))
+    if slack.socket_mode:
+        serve_socket_mode(bolt_app, slack)
+    else:
+        serve_http(bolt_app, slack, lambda: health(services))
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the local Slack sandbox (127.0.0.1).")] = 3000,
+    data_dir: Annotated[Path, typer.Option(help="Demo billing files (written if missing).")] = Path(
+        "demo-data"
+    ),
+    config: ConfigOption = None,
+) -> None:
+    """Run the bot against a local Slack sandbox in your browser, with demo data."""
+    from bot.demo import run_demo_forever, start_demo
+
+    running = _run(
+        lambda: start_demo(settings=Settings(), data_dir=data_dir, port=port, config_path=config)
+    )
+    typer.echo(f"costbot sandbox: open {running.url} and type /cost fraud-detection (Ctrl-C stops)")
+    run_demo_forever(running)
 
 
 @app.command("demo-data")

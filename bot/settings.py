@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.allocation import (
@@ -34,6 +34,61 @@ class Settings(BaseSettings):
     config: Path | None = Field(default=None, description="YAML config file (COSTBOT_CONFIG)")
     # Pins "today" for reproducible answers in demos and tests; unset in production.
     today: date | None = None
+
+
+_SLACK_HELP = {
+    "SLACK_BOT_TOKEN": "OAuth & Permissions > Bot User OAuth Token (starts with xoxb-)",
+    "SLACK_SIGNING_SECRET": "Basic Information > App Credentials > Signing Secret",
+    "SLACK_APP_TOKEN": (
+        "Basic Information > App-Level Tokens, with the connections:write scope (starts with xapp-)"
+    ),
+}
+_PLACEHOLDER_MARKS = ("...", "xxx", "changeme", "change-me", "your-", "your_", "<", "placeholder")
+_TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+
+
+class SlackSettings(BaseSettings):
+    """Slack credentials and the bot's network settings, from the environment."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    costbot_host: str = "0.0.0.0"
+    costbot_port: int = Field(default=3000, ge=0, le=65535)
+    costbot_slack_api_url: str = "https://slack.com/api/"
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None and bool(self.slack_app_token.get_secret_value())
+
+    def check(self) -> None:
+        """Fail fast, naming each missing variable and where Slack shows its value."""
+        needed = [
+            "SLACK_BOT_TOKEN",
+            "SLACK_APP_TOKEN" if self.socket_mode else "SLACK_SIGNING_SECRET",
+        ]
+        problems = [problem for name in needed if (problem := self._problem(name))]
+        if problems:
+            raise ConfigError(
+                "costbot cannot start:\n"
+                + "\n".join(f"  - {p}" for p in problems)
+                + "\nFind them in your app's settings at https://api.slack.com/apps."
+            )
+
+    def _problem(self, name: str) -> str | None:
+        secret = getattr(self, name.lower())
+        value = secret.get_secret_value().strip() if secret is not None else ""
+        where = _SLACK_HELP[name]
+        if not value:
+            return f"{name} is not set: copy it from {where}."
+        if any(mark in value.lower() for mark in _PLACEHOLDER_MARKS):
+            return f"{name} is still a placeholder: copy the real value from {where}."
+        prefix = _TOKEN_PREFIXES.get(name)
+        if prefix and not value.startswith(prefix):
+            return f"{name} must start with {prefix}: copy it from {where}."
+        return None
 
 
 class FallbackConfig(BaseModel):

@@ -1,0 +1,83 @@
+"""`costbot demo`: demo billing data, the real bot over HTTP, and a local Slack in the browser."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bot.app import Services, build_services
+from bot.sandbox import BackgroundServer, SandboxServer
+from bot.server import EVENTS_PATH, build_wsgi_app
+from bot.settings import Settings, SlackSettings
+from bot.slack_app import build_bolt_app, health
+
+SANDBOX_BOT_TOKEN = "xoxb-0000000000-sandbox"
+
+
+@dataclass
+class RunningDemo:
+    """The sandbox (what the browser opens) and the bot it talks to."""
+
+    sandbox: SandboxServer
+    bot_server: BackgroundServer
+    services: Services
+    signing_secret: str
+
+    @property
+    def url(self) -> str:
+        return self.sandbox.url
+
+    def stop(self) -> None:
+        self.bot_server.stop()
+        self.sandbox.stop()
+        self.services.engine.dispose()
+
+
+def ensure_demo_data(data_dir: Path, services: Services, *, days: int, seed: int) -> None:
+    """Write demo billing files if the folder has none, and load them into the store."""
+    if not data_dir.exists() or not any(data_dir.glob("*.csv")):
+        from bot.sources.demo import write_demo_data
+
+        write_demo_data(data_dir, days=days, seed=seed, end=services.costs.today())
+    services.ingest.ingest([data_dir], source="demo")
+
+
+def start_demo(
+    *,
+    settings: Settings,
+    data_dir: Path,
+    port: int = 3000,
+    days: int = 90,
+    seed: int = 7,
+    config_path: Path | None = None,
+) -> RunningDemo:
+    """Start the sandbox on 127.0.0.1:port and the bot on a free port, wired to each other."""
+    services = build_services(settings, config_path)
+    ensure_demo_data(data_dir, services, days=days, seed=seed)
+    signing_secret = secrets.token_hex(16)
+    sandbox = SandboxServer(bot_token=SANDBOX_BOT_TOKEN, signing_secret=signing_secret, port=port)
+    sandbox.start()
+    slack = SlackSettings(
+        slack_bot_token=SecretStr(SANDBOX_BOT_TOKEN),
+        slack_signing_secret=SecretStr(signing_secret),
+        slack_app_token=None,
+        costbot_slack_api_url=sandbox.api_url,
+    )
+    bolt_app = build_bolt_app(services, slack)
+    bot_server = BackgroundServer(build_wsgi_app(bolt_app, lambda: health(services)))
+    sandbox.bot_url = bot_server.start() + EVENTS_PATH
+    return RunningDemo(sandbox, bot_server, services, signing_secret)
+
+
+def run_demo_forever(demo: RunningDemo) -> None:
+    """Block until interrupted, then stop both servers."""
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.stop()

@@ -1,0 +1,62 @@
+"""Build the Bolt app: one Web API client (with retries) pointed at the configured Slack API."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+import handlers
+from bot.app import Services
+from bot.settings import SlackSettings
+
+LISTENER_THREADS = 32
+
+
+def build_web_client(settings: SlackSettings) -> WebClient:
+    """A WebClient for the bot token that retries on rate limits and dropped connections."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    base_url = settings.costbot_slack_api_url.rstrip("/") + "/"
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_bolt_app(services: Services, settings: SlackSettings) -> App:
+    """The Slack app with every listener registered; signatures always verified."""
+    settings.check()
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    app = App(
+        client=build_web_client(settings),
+        signing_secret=secret,
+        request_verification_enabled=True,
+        # Slack waits 3 s for ack(); listeners run in threads so a slow answer never blocks it.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        logger=logging.getLogger("costbot.slack"),
+    )
+    handlers.register(
+        app,
+        handlers.HandlerServices(
+            costs=services.costs, coverage=services.coverage, today=services.costs.today
+        ),
+    )
+    return app
+
+
+def health(services: Services) -> dict[str, object]:
+    """What `GET /healthz` reports: the store answers, and how fresh its data is."""
+    through = services.coverage.status().data_through
+    return {"ok": True, "data_through": through.isoformat() if through else None}

@@ -1,0 +1,69 @@
+"""Buttons: share an answer in the channel, pick a suggested name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from handlers import HandlerServices
+from handlers.answers import Asker, answer_text
+from handlers.blocks import SUGGESTION_ACTION_PATTERN, ActionId, command_from_share_value
+from handlers.coverage_blocks import build_shared_by_context
+
+
+def register(app: App, services: HandlerServices) -> None:
+    def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        share_answer(ack, body, respond, client, services)
+
+    def handle_suggestion(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        pick_suggestion(ack, body, respond, client, services)
+
+    app.action(ActionId.SHARE_ANSWER.value)(handle_share)
+    app.action(SUGGESTION_ACTION_PATTERN)(handle_suggestion)
+
+
+def _asker(body: dict[str, Any], client: WebClient) -> Asker:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", ""
+    )
+    return Asker((body.get("user") or {}).get("id", ""), channel, client)
+
+
+def _button_value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def share_answer(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, services: HandlerServices
+) -> None:
+    """Repost the same question's answer visibly in the channel, saying who shared it."""
+    ack()
+    asker = _asker(body, client)
+    try:
+        command = command_from_share_value(_button_value(body))
+    except ValueError:
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text="That button is out of date; ask again with /cost.",
+        )
+        return
+    answer = answer_text(command, services, asker, shareable=False)
+    if not answer.posted:
+        blocks = [*answer.payload()["blocks"], build_shared_by_context(asker.user_id).to_dict()]
+        client.chat_postMessage(channel=asker.channel_id, text=answer.text, blocks=blocks)
+    respond(response_type="ephemeral", replace_original=False, text="Shared in the channel.")
+
+
+def pick_suggestion(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, services: HandlerServices
+) -> None:
+    """Answer the corrected question in place of the "did you mean" message."""
+    ack()
+    answer = answer_text(_button_value(body), services, _asker(body, client))
+    respond(response_type="ephemeral", replace_original=True, **answer.payload())

@@ -1,0 +1,175 @@
+"""Block Kit for untagged cost, data freshness, trend charts and the App Home tab."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    ImageBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.domain.periods import Period
+from bot.domain.reports import CostReport, StatusReport, TopReport, UntaggedReport
+from handlers.blocks import (
+    MAX_HEADER_TEXT,
+    MAX_SECTION_TEXT,
+    build_share_actions,
+)
+from handlers.formatting import escape_truncate, format_money, one_line, truncate, truncate_mrkdwn
+
+LIST_ROWS = 10
+NAME_CHARS = 80
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(text, MAX_SECTION_TEXT)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate_mrkdwn(text, 2000))])
+
+
+def _header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=truncate(one_line(text), MAX_HEADER_TEXT))
+
+
+def _freshness(data_through: object) -> str:
+    return f"data through {data_through}" if data_through else "no billing data loaded yet"
+
+
+def build_untagged_blocks(report: UntaggedReport, *, command_text: str) -> list[Block]:
+    """Cost no project or team tag claims, what it is, and how much of the bill is tagged."""
+    period = report.period
+    blocks: list[Block] = [_header(f"Untagged cost · {period.label}")]
+    for part in report.currencies[:3]:
+        coverage = part.coverage_percent
+        covered = f"{coverage:.1f}% of cost is tagged" if coverage is not None else "no cost"
+        blocks.append(
+            _section(
+                f"*{format_money(part.untagged, part.currency)}* has no project or team tag "
+                f"(of {format_money(part.total, part.currency)}; {covered})."
+            )
+        )
+        lines = [
+            f"• {escape_truncate(s.name, NAME_CHARS)} — {format_money(s.cost, part.currency)}"
+            for s in part.by_service[:LIST_ROWS]
+        ]
+        if lines:
+            blocks.append(_section("*By service*\n" + "\n".join(lines)))
+        resources = [
+            f"• {escape_truncate(r.name or r.id or '(no resource id)', NAME_CHARS)} — "
+            f"{format_money(r.cost, part.currency)}"
+            for r in part.top_resources[:LIST_ROWS]
+        ]
+        if resources:
+            blocks.append(_section("*Tag these first*\n" + "\n".join(resources)))
+    blocks.append(
+        _context(
+            f"{period.start} – {period.end} · {report.cost_basis} cost · "
+            f"{_freshness(report.data_through)} · untagged = no `project` and no `team` value"
+        )
+    )
+    blocks.extend(build_share_actions(command_text))
+    return blocks
+
+
+def untagged_text(report: UntaggedReport) -> str:
+    part = report.primary
+    return (
+        f"Untagged cost {report.period.label}: {format_money(part.untagged, part.currency)} "
+        f"of {format_money(part.total, part.currency)}"
+    )
+
+
+def build_status_blocks(report: StatusReport) -> list[Block]:
+    """Freshness per billing source: last ingest, days covered, rows rejected."""
+    blocks: list[Block] = [_header("Billing data status")]
+    if not report.sources:
+        blocks.append(
+            _section(
+                "No billing data has been loaded yet. "
+                "Run `costbot ingest PATH` to load FOCUS files."
+            )
+        )
+    for source in report.sources[:40]:
+        ingested = (
+            source.last_ingest_at.strftime("%Y-%m-%d %H:%M UTC")
+            if source.last_ingest_at
+            else "never"
+        )
+        days = f"{source.first_day} – {source.last_day}" if source.first_day else "no days"
+        rejected = f", {source.rows_rejected:,} rows rejected" if source.rows_rejected else ""
+        name = escape_truncate(source.source, NAME_CHARS)
+        blocks.append(_section(f"*{name}*: last ingest {ingested}; {days}{rejected}"))
+    blocks.append(
+        _context(
+            f"{_freshness(report.data_through)} · checked {report.checked_at:%Y-%m-%d %H:%M} UTC"
+        )
+    )
+    return blocks
+
+
+def status_text(report: StatusReport) -> str:
+    return (
+        f"Billing data status: {len(report.sources)} source(s), {_freshness(report.data_through)}"
+    )
+
+
+def build_trend_blocks(
+    report: CostReport, *, file_id: str | None, command_text: str
+) -> list[Block]:
+    """The trend chart (an uploaded PNG) with its total and freshness."""
+    title = f"{report.name} · {report.dimension} · {report.period.label}"
+    part = report.primary
+    blocks: list[Block] = [
+        _header(f"Daily cost: {title}"),
+        _section(_total_line(part.total, part.currency, report.period)),
+    ]
+    if file_id:
+        blocks.append(
+            ImageBlock(
+                slack_file={"id": file_id}, alt_text=truncate(f"Daily cost of {title}", 2000)
+            )
+        )
+    blocks.append(_context(f"{report.cost_basis} cost · {_freshness(report.data_through)}"))
+    blocks.extend(build_share_actions(command_text))
+    return blocks
+
+
+def build_shared_by_context(user_id: str) -> ContextBlock:
+    """The line under a shared answer saying who shared it."""
+    who = f"<@{user_id}>" if user_id.isalnum() else "someone"
+    return _context(f"Shared by {who} with `/cost`")
+
+
+def build_home_blocks(report: TopReport, *, updated_at: datetime) -> list[Block]:
+    """App Home: this month's top projects, the total, and how fresh the data is."""
+    part = report.primary
+    blocks: list[Block] = [
+        _header("Cloud cost this month"),
+        _section(_total_line(part.total, part.currency, report.period)),
+        DividerBlock(),
+    ]
+    rows = [
+        f"{i}. {escape_truncate(row.name, NAME_CHARS)} — {format_money(row.cost, part.currency)}"
+        for i, row in enumerate(part.rows[:LIST_ROWS], start=1)
+    ]
+    blocks.append(_section("*Top projects*\n" + ("\n".join(rows) or "No cost yet this month.")))
+    blocks.append(
+        _context(
+            f"{_freshness(report.data_through)} · {report.cost_basis} cost · "
+            f"updated {updated_at:%Y-%m-%d %H:%M} UTC · try `/cost help`"
+        )
+    )
+    return blocks
+
+
+def _total_line(total: Decimal, currency: str, period: Period) -> str:
+    return f"*{format_money(total, currency)}* from {period.start} to {period.end}"
