@@ -4,8 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-data
 DEMO_DB ?= sqlite:///costbot-demo.db
+PORT ?= 3000
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,18 +16,25 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# Demo billing data, the real bot over HTTP and a local Slack sandbox at http://127.0.0.1:$(PORT)
 demo: $(VENV)/.installed
-	@test -d $(DEMO_DIR) || $(BIN)/costbot demo-data $(DEMO_DIR) --days 90 --seed 7
-	COSTBOT_DATABASE_URL=$(DEMO_DB) $(BIN)/costbot ingest $(DEMO_DIR)
-	COSTBOT_DATABASE_URL=$(DEMO_DB) $(BIN)/costbot top project --period mtd
-	COSTBOT_DATABASE_URL=$(DEMO_DB) $(BIN)/costbot cost project fraud-detection --period mtd
+	COSTBOT_DATABASE_URL=$(DEMO_DB) $(BIN)/costbot demo --port $(PORT) --data-dir $(DEMO_DIR)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: lint
+# The browser test drives Debian's Chromium (Playwright's own download cannot be used here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser test needs Chromium: sudo apt-get install chromium"; \
+	  fi; }
+
+test: lint browser
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed

@@ -44,7 +44,7 @@ class SlackWorld:
             text=text,
         )
 
-    def settle(self, quiet: float = 0.3, timeout: float = 15) -> None:
+    def settle(self, quiet: float = 0.15, timeout: float = 15) -> None:
         """Wait until the bot has finished earlier work (no API call for `quiet` seconds)."""
         deadline = time.monotonic() + timeout
         count, since = len(self.state.calls()), time.monotonic()

@@ -52,10 +52,6 @@ def test_the_manifest_asks_for_what_the_issue_lists(manifest):
     assert command["command"] == "/cost" and command["usage_hint"]
 
 
-def _listener_matchers(app: App) -> list:
-    return [m for listener in app._listeners for m in listener.matchers]
-
-
 def _handles(app: App, body: dict) -> bool:
     from slack_bolt.request import BoltRequest
 
