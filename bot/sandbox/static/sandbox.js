@@ -133,7 +133,7 @@ function renderMessage(message) {
   else body.append(Mrkdwn.render(message.text, ctx));
   for (const file of message.files || []) body.append(renderFile(file));
   main.append(body);
-  if (message.ephemeral) main.append(element("div", "ephemeral-note", "👁 Only visible to you"));
+  if (message.ephemeral) main.append(element("div", "ephemeral-note", "Only visible to you"));
   item.append(main);
   return item;
 }
@@ -161,8 +161,11 @@ function renderHome(view) {
 
 async function refresh() {
   const user = encodeURIComponent(app.user);
+  const asked = `${app.view} ${app.channel} ${app.user}`;
+  const stale = () => asked !== `${app.view} ${app.channel} ${app.user}`;  // switched meanwhile
   if (app.view === "channel" && app.channel) {
     const data = await api(`/sandbox/api/messages?channel=${encodeURIComponent(app.channel)}&user=${user}`);
+    if (stale()) return;
     const key = JSON.stringify(data.messages);
     if (key !== app.shown) {
       app.shown = key;
@@ -170,6 +173,7 @@ async function refresh() {
     }
   } else if (app.view === "home") {
     const data = await api(`/sandbox/api/home?user=${user}`);
+    if (stale()) return;
     const key = JSON.stringify(data.view);
     if (key !== app.shown) {
       app.shown = key;

@@ -1,0 +1,124 @@
+"""The sandbox page in a real (headless) Chromium: type `/cost`, read the answer, share it.
+
+Drives the page as a person would and asserts only on what they see. Screenshots of the
+result go to docs/ with COSTBOT_UPDATE_SCREENSHOTS=1 (the README shows them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from tests.e2e.conftest import CHANNEL
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+WAIT = 15_000  # ms: the longest any step may take
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ONLY_YOU = "Only visible to you"
+DOLLARS = re.compile(r"\$\s?\d[\d,]*(\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        reason = "chromium is not installed (`make test` installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(WAIT)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def messages(page: Page) -> Locator:
+    return page.locator("#messages > li.message")
+
+
+def open_fraud_detection(page: Page, world) -> int:
+    """Open the page, pick #fraud-detection; how many messages it shows once loaded."""
+    world.settle()  # earlier tests' answers have all arrived: ours will be the next one
+    page.goto(world.demo.url)
+    page.get_by_role("button", name="# fraud-detection").click()
+    expect(page.get_by_role("heading", name="#fraud-detection")).to_be_visible()
+    shown = len(world.state.messages(CHANNEL, visible_to=world.state.sandbox_user_id))
+    expect(messages(page)).to_have_count(shown, timeout=WAIT)
+    return shown
+
+
+def ask(page: Page, world, text: str) -> Locator:
+    """Type a slash command in the composer, press Enter: the answer that appears."""
+    shown = open_fraud_detection(page, world)
+    composer = page.locator("#composer-input")
+    composer.fill(text)
+    composer.press("Enter")
+    expect(composer).to_have_value("")
+    expect(messages(page)).to_have_count(shown + 1, timeout=WAIT)
+    return messages(page).last
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save what the page shows; into docs/ only when asked (COSTBOT_UPDATE_SCREENSHOTS=1)."""
+    folder = DOCS if os.environ.get("COSTBOT_UPDATE_SCREENSHOTS") else Path(tempfile.gettempdir())
+    page.screenshot(path=folder / name)
+
+
+def test_top_projects_answer_then_share_it_in_the_channel(world, page):
+    answer = ask(page, world, "/cost top project")
+
+    expect(answer).to_contain_text(ONLY_YOU)
+    for project in ("fraud-detection", "llm-chat", "(unallocated)"):
+        expect(answer).to_contain_text(project)
+    shared = messages(page).filter(has_text="Shared by").filter(has_not_text=ONLY_YOU)
+    shared_before = shared.count()
+
+    answer.get_by_role("button", name="Share in channel").click()
+
+    expect(shared).to_have_count(shared_before + 1, timeout=WAIT)
+    mine = shared.last
+    expect(mine).to_be_visible()
+    expect(mine).to_contain_text("llm-chat")
+    expect(mine).to_contain_text("(unallocated)")
+    expect(mine.get_by_role("button", name="Share in channel")).to_have_count(0)
+
+    world.settle()  # the bot's confirmation too, so the screenshot shows the final page
+    final = len(world.state.messages(CHANNEL, visible_to=world.state.sandbox_user_id))
+    expect(messages(page)).to_have_count(final, timeout=WAIT)
+    mine.scroll_into_view_if_needed()
+    screenshot(page, "sandbox-cost-top-project.png")
+
+
+def test_project_cost_answer_shows_a_dollar_total(world, page):
+    answer = ask(page, world, "/cost fraud-detection")
+
+    expect(answer).to_contain_text(ONLY_YOU)
+    expect(answer).to_contain_text("fraud-detection")
+    expect(answer).to_contain_text(DOLLARS)
+    screenshot(page, "sandbox-fraud-detection.png")
