@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -132,9 +133,12 @@ def run(config: ConfigOption = None) -> None:
     from bot.server import serve_http, serve_socket_mode
     from bot.slack_app import build_bolt_app, health
 
-    services = _services(config)
     slack = SlackSettings()
+    _run(slack.check)  # before the store: a missing token is the first thing to hear about
+    services = _services(config)
     bolt_app = _run(lambda: build_bolt_app(services, slack))
+    # A deploy's SIGTERM stops the bot as Ctrl-C does, rather than killing it mid-answer.
+    signal.signal(signal.SIGTERM, _interrupt)
     if slack.socket_mode:
         serve_socket_mode(bolt_app, slack)
     else:
@@ -175,6 +179,10 @@ def demo_data(
     files = write_demo_data(out_dir, days=days, seed=seed, end=last)
     for path in files:
         typer.echo(str(path))
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _parse_day(text: str) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -43,7 +44,10 @@ _SLACK_HELP = {
         "Basic Information > App-Level Tokens, with the connections:write scope (starts with xapp-)"
     ),
 }
-_PLACEHOLDER_MARKS = ("...", "xxx", "changeme", "change-me", "your-", "your_", "<", "placeholder")
+_PLACEHOLDER_MARKS = ("...", "changeme", "change-me", "your-", "your_", "<", "placeholder")
+# "xoxb-xxxx-xxxx": a part made only of x's. Not "xxx" anywhere: a real token's random part may
+# hold it (about one bot token in 1,400, case-insensitively), and must not be refused.
+_PLACEHOLDER_PART = re.compile(r"(?:^|[-_])x{3,}(?:$|[-_])", re.IGNORECASE)
 _TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
 
 
@@ -83,7 +87,8 @@ class SlackSettings(BaseSettings):
         where = _SLACK_HELP[name]
         if not value:
             return f"{name} is not set: copy it from {where}."
-        if any(mark in value.lower() for mark in _PLACEHOLDER_MARKS):
+        placeholder = any(mark in value.lower() for mark in _PLACEHOLDER_MARKS)
+        if placeholder or _PLACEHOLDER_PART.search(value):
             return f"{name} is still a placeholder: copy the real value from {where}."
         prefix = _TOKEN_PREFIXES.get(name)
         if prefix and not value.startswith(prefix):

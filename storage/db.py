@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,8 +33,7 @@ def create_store_engine(database_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
-        # pysqlite opens transactions lazily; take them explicitly so a whole ingest is atomic.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     if url.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True)
@@ -52,6 +51,19 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+WRITER = {"costbot_writer": True}
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    """Take transactions explicitly (pysqlite's own are lazy), sized to what they will do.
+
+    A writer (execution option `costbot_writer`) takes the write lock at once, so two ingests
+    queue instead of failing half-way; readers take none, and in WAL mode never wait for one.
+    """
+    writer = connection.get_execution_options().get("costbot_writer", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -23,6 +23,7 @@ from bot.domain.allocation import DIMENSIONS
 from bot.domain.cost_rows import COST_AMOUNT_FIELDS, COST_KEY_FIELDS
 from bot.services.ports import IngestRunRecord
 from storage.bulk import copy_rows, insert_ignoring_duplicates, with_key_hash
+from storage.db import WRITER
 from storage.models import (
     DIMENSION_COLUMNS,
     ROLLUP_DIMENSIONS,
@@ -170,6 +171,7 @@ class SqlIngestStore:
         session = self._sessions()
         try:
             with session.begin():
+                session.connection(execution_options=WRITER)
                 _lock_source(session, run.source)
                 row = IngestRun(
                     source=run.source,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -289,3 +290,20 @@ def test_a_truncated_gzip_is_refused(store, tmp_path, focus_file):
         store.services.ingest.ingest([truncated])
 
     assert snapshot(store.url) == before
+
+
+def test_questions_are_answered_while_an_ingest_writes(store, tmp_path):
+    from datetime import UTC, datetime
+
+    from bot.services.ports import IngestRunRecord
+    from storage.db import make_session_factory
+    from storage.repositories.ingest import SqlIngestStore
+
+    store.services.ingest.ingest([write_focus_csv(tmp_path / "a.csv", [{"EffectiveCost": "4"}])])
+    writing = SqlIngestStore(make_session_factory(store.services.engine))
+    run = IngestRunRecord(source="focus", cost_basis="effective", started_at=datetime.now(UTC))
+    with writing.open_ingest(run):
+        # The writer holds its lock; a reader neither waits for it nor sees its rows.
+        started = time.monotonic()
+        assert stored_totals(store.services) == {"USD": Decimal(4)}
+        assert time.monotonic() - started < 2
