@@ -546,6 +546,9 @@ def test_files_that_are_not_focus_are_refused_before_reading(name):
         ("5.", D(5)),
         ("-0.000000000001", D("-0.000000000001")),
         ("12345678901234567890.5", D("12345678901234567890.5")),
+        # Long enough that a careless text-to-decimal128 cast wraps around silently.
+        ("12345678901234567890123.5", D("12345678901234567890123.5")),
+        ("-99999999999999999999.123456789012345678", D("-99999999999999999999.123456789012")),
         ("1E-40", D(0)),  # a valid number, even if smaller than the stored precision
     ],
 )
@@ -562,7 +565,21 @@ def test_amount_spellings_parse_exactly(tmp_path, text, value):
 
 @pytest.mark.parametrize("column", ["BilledCost", "EffectiveCost", "ListCost", "ConsumedQuantity"])
 @pytest.mark.parametrize(
-    "text", ["12,5", "abc", "$3", "1 000", "1.2.3", "--1", "NaN", "inf", "0x10", "1e+30"]
+    "text",
+    [
+        "12,5",
+        "abc",
+        "$3",
+        "1 000",
+        "1.2.3",
+        "--1",
+        "NaN",
+        "inf",
+        "0x10",
+        "1e+30",
+        "1" + "0" * 30,
+        "123456789012345678901234567.5",
+    ],
 )
 def test_a_bad_amount_rejects_the_row_naming_column_and_value(tmp_path, column, text):
     path = write_csv(

@@ -24,6 +24,9 @@ from bot.sources.focus.spreading import spread_over_days
 
 AMOUNT_TYPE = pa.decimal128(38, 12)
 _WIDE_DECIMAL = pa.decimal256(76, 30)
+# Casting text straight to this type is the fast path: 20 integer digits and 18 decimals.
+_FAST_DECIMAL = pa.decimal128(38, 18)
+_FAST_MAX_CHARS = 21  # a sign and 20 digits at most: always fits 20 integer digits
 _AMOUNT_LIMIT = pa.scalar(Decimal(10) ** (AMOUNT_TYPE.precision - AMOUNT_TYPE.scale), _WIDE_DECIMAL)
 _NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,2})?$"
 _NS_PER_DAY = 86_400 * 10**9
@@ -204,6 +207,9 @@ def _parse_amount(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
 
     Returns the amounts, the rows that are no number, and the rows too large to store.
     """
+    fast = _parse_amount_quickly(text)
+    if fast is not None:
+        return fast
     is_number = pc.match_substring_regex(text, _NUMBER)
     bad = pc.and_(pc.is_valid(text), pc.invert(is_number.fill_null(False)))
     clean = pc.if_else(bad, pa.scalar(None, pa.string()), text)
@@ -221,6 +227,28 @@ def _parse_amount(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     kept = pc.if_else(too_large, pa.scalar(None, rounded.type), rounded)
     values = pc.cast(kept, AMOUNT_TYPE).fill_null(pa.scalar(0, AMOUNT_TYPE))
     return values, bad, too_large
+
+
+def _parse_amount_quickly(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array] | None:
+    """The common case in one cast: every value a number with at most 18 decimals that fits.
+
+    Returns None when any value needs the careful path (bad text, huge or very long numbers).
+    """
+    # Arrow's text-to-decimal128 cast can wrap around silently on too many digits or a big
+    # exponent ("1e+30"), so only short plain numbers, which cannot overflow, take this path.
+    longest = pc.max(pc.utf8_length(text)).as_py() or 0
+    if longest > _FAST_MAX_CHARS or pc.any(pc.match_substring(text, "e", ignore_case=True)).as_py():
+        return None
+    try:
+        exact = pc.cast(text, _FAST_DECIMAL)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    rounded = pc.round(exact, ndigits=AMOUNT_TYPE.scale)
+    if pc.any(pc.greater_equal(pc.abs(rounded), _AMOUNT_LIMIT)).as_py():
+        return None
+    values = pc.cast(rounded, AMOUNT_TYPE).fill_null(pa.scalar(0, AMOUNT_TYPE))
+    clean = pa.array(np.zeros(len(text), dtype=bool))
+    return values, clean, clean
 
 
 def _parse_amount_slowly(text: pa.Array) -> pa.Array:

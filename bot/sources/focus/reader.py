@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -51,6 +52,8 @@ class FocusFile:
     path: Path
     kind: str  # "csv" or "parquet"
     columns: dict[str, str]  # FOCUS name -> the file's own header
+    # SHA-256 of the file's bytes, taken while a CSV is streamed so it is not read twice.
+    checksum: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def batches(self) -> Iterator[FocusBatch]:
         """Stream the file's rows with only the columns costbot reads."""
@@ -76,8 +79,14 @@ class FocusFile:
         )
         read = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
         try:
-            with pacsv.open_csv(self.path, read_options=read, convert_options=convert) as reader:
-                yield from reader
+            with self.path.open("rb", buffering=0) as raw:
+                hashing = _HashingReader(raw)
+                source = pa.PythonFile(io.BufferedReader(hashing, CSV_BLOCK_BYTES), mode="r")
+                if self.path.name.lower().endswith(".gz"):
+                    source = pa.CompressedInputStream(source, "gzip")
+                with pacsv.open_csv(source, read_options=read, convert_options=convert) as reader:
+                    yield from reader
+                self.checksum["sha256"] = hashing.digest.hexdigest()
         except (pa.ArrowInvalid, OSError, EOFError) as exc:
             raise FocusFileError(
                 f"{self.path}: the CSV is malformed or truncated ({exc})."
@@ -93,6 +102,22 @@ class FocusFile:
                 for name, column in zip(batch.schema.names, batch.columns, strict=True)
             ]
             yield pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+class _HashingReader(io.RawIOBase):
+    """A raw file that hashes every byte read through it."""
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        self._raw = raw
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        count = self._raw.readinto(buffer) or 0
+        self.digest.update(memoryview(buffer)[:count])
+        return count
 
 
 def _gather(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[list[pa.RecordBatch]]:

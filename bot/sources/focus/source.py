@@ -23,7 +23,7 @@ class FocusBillingFile:
         return self.focus.path
 
     def sha256(self) -> str:
-        return file_sha256(self.path)
+        return self.focus.checksum.get("sha256") or file_sha256(self.path)
 
     def batches(self) -> Iterator[BatchResult]:
         normaliser = FocusNormaliser(self.rules, str(self.path))
