@@ -213,15 +213,22 @@ def build_cost_report_blocks(
             for p in rest
         ]
         blocks.extend(_list_sections("*Other currencies*", lines, OTHER_CURRENCY_LINES, "more"))
-    blocks.append(
-        _context(
-            [
-                _coverage(report.period, report.data_through),
-                _how(report.cost_basis, report.dimension, report.tag_keys),
-                *([_SEPARATE_CURRENCIES] if several else []),
-            ]
-        )
-    )
+    return _finish(blocks, report, several=several, shareable=shareable, command_text=command_text)
+
+
+def _finish(
+    blocks: list[Block],
+    report: CostReport | TopReport,
+    *,
+    several: bool,
+    shareable: bool,
+    command_text: str,
+) -> list[Block]:
+    """The footer every answer ends with (period, freshness, how it was computed), the share
+    button, and the cap that keeps the message within Slack's 50 blocks."""
+    how = _how(report.cost_basis, report.dimension, report.tag_keys)
+    notes = [_coverage(report.period, report.data_through), how]
+    blocks.append(_context([*notes, *([_SEPARATE_CURRENCIES] if several else [])]))
     if shareable:
         blocks.extend(build_share_actions(command_text))
     return _cap_blocks(blocks)
@@ -303,18 +310,7 @@ def build_top_report_blocks(
         blocks.append(DividerBlock())
         lines = [f"• total {_total(r.total, r.currency)}" for r in rest]
         blocks.extend(_list_sections("*Other currencies*", lines, OTHER_CURRENCY_LINES, "more"))
-    blocks.append(
-        _context(
-            [
-                _coverage(report.period, report.data_through),
-                _how(report.cost_basis, report.dimension, report.tag_keys),
-                *([_SEPARATE_CURRENCIES] if several else []),
-            ]
-        )
-    )
-    if shareable:
-        blocks.extend(build_share_actions(command_text))
-    return _cap_blocks(blocks)
+    return _finish(blocks, report, several=several, shareable=shareable, command_text=command_text)
 
 
 def top_report_text(report: TopReport) -> str:

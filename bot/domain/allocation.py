@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.domain.cost_rows import COST_KEY_FIELDS
+
 UNALLOCATED = "(unallocated)"
 
 TAG_DIMENSIONS: tuple[str, ...] = ("project", "team", "owner", "model", "environment")
@@ -21,20 +23,9 @@ DEFAULT_TAG_KEYS: dict[str, tuple[str, ...]] = {
     "environment": ("environment", "env", "stage"),
 }
 
-# Fields of a billing row that a fallback rule may test, by the name used in the config file.
-FALLBACK_FIELDS: tuple[str, ...] = (
-    "billing_account_id",
-    "billing_account_name",
-    "sub_account_id",
-    "sub_account_name",
-    "provider",
-    "service_name",
-    "service_category",
-    "region",
-    "resource_id",
-    "resource_name",
-    "resource_type",
-)
+# Fields of a billing row that a fallback rule may test, by the name used in the config file:
+# every descriptive field except the allocation itself.
+FALLBACK_FIELDS: tuple[str, ...] = tuple(f for f in COST_KEY_FIELDS if f not in TAG_DIMENSIONS)
 
 
 def normalise_tag_key(key: str) -> str:
