@@ -46,6 +46,7 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
         cost_basis=config.cost_basis,
         default_currency=config.currency,
         today=today,
+        cache=settings.answer_cache,
     )
     coverage = CoverageService(
         cost_store, cost_basis=config.cost_basis, default_currency=config.currency, today=today

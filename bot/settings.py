@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     config: Path | None = Field(default=None, description="YAML config file (COSTBOT_CONFIG)")
     # Pins "today" for reproducible answers in demos and tests; unset in production.
     today: date | None = None
+    # Keep finished answers until the next ingest (COSTBOT_ANSWER_CACHE=0 to always recompute).
+    answer_cache: bool = True
 
 
 _SLACK_HELP = {

@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 import handlers
+from bot import bolt_fixes
 from bot.app import Services
 from bot.settings import SlackSettings
 
@@ -36,6 +37,7 @@ def build_web_client(settings: SlackSettings) -> WebClient:
 def build_bolt_app(services: Services, settings: SlackSettings) -> App:
     """The Slack app with every listener registered; signatures always verified."""
     settings.check()
+    bolt_fixes.apply()
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )

@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from handlers import HandlerServices
 from handlers.answers import Asker, answer_text
 from handlers.blocks import SUGGESTION_ACTION_PATTERN, ActionId, command_from_share_value
+from handlers.commands import acknowledge
 from handlers.coverage_blocks import build_shared_by_context
+from handlers.errors import reported
 
 
 def register(app: App, services: HandlerServices) -> None:
-    def handle_share(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        share_answer(ack, body, respond, client, services)
-
-    def handle_suggestion(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    @reported
+    def answer_share(
+        body: dict[str, Any], respond: Respond, client: WebClient, logger: logging.Logger
     ) -> None:
-        pick_suggestion(ack, body, respond, client, services)
+        share_answer(body, respond, client, services)
 
-    app.action(ActionId.SHARE_ANSWER.value)(handle_share)
-    app.action(SUGGESTION_ACTION_PATTERN)(handle_suggestion)
+    @reported
+    def answer_suggestion(
+        body: dict[str, Any], respond: Respond, client: WebClient, logger: logging.Logger
+    ) -> None:
+        pick_suggestion(body, respond, client, services)
+
+    app.action(ActionId.SHARE_ANSWER.value)(ack=acknowledge, lazy=[answer_share])
+    app.action(SUGGESTION_ACTION_PATTERN)(ack=acknowledge, lazy=[answer_suggestion])
 
 
 def _asker(body: dict[str, Any], client: WebClient) -> Asker:
@@ -39,10 +46,9 @@ def _button_value(body: dict[str, Any]) -> str:
 
 
 def share_answer(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, services: HandlerServices
+    body: dict[str, Any], respond: Respond, client: WebClient, services: HandlerServices
 ) -> None:
     """Repost the same question's answer visibly in the channel, saying who shared it."""
-    ack()
     asker = _asker(body, client)
     try:
         command = command_from_share_value(_button_value(body))
@@ -61,9 +67,8 @@ def share_answer(
 
 
 def pick_suggestion(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, services: HandlerServices
+    body: dict[str, Any], respond: Respond, client: WebClient, services: HandlerServices
 ) -> None:
     """Answer the corrected question in place of the "did you mean" message."""
-    ack()
     answer = answer_text(_button_value(body), services, _asker(body, client))
     respond(response_type="ephemeral", replace_original=True, **answer.payload())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -9,28 +10,30 @@ from slack_sdk import WebClient
 
 from handlers import HandlerServices
 from handlers.answers import Asker, answer_text
+from handlers.errors import reported
 
 COMMAND = "/cost"
 
 
-def register(app: App, services: HandlerServices) -> None:
-    def handle_cost_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        handle_cost(ack, command, respond, client, services)
-
-    app.command(COMMAND)(handle_cost_command)
-
-
-def handle_cost(
-    ack: Ack,
-    command: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    services: HandlerServices,
-) -> None:
-    """Acknowledge at once (Slack allows 3 s), then answer through the response URL."""
+def acknowledge(ack: Ack) -> None:
+    """Ack at once, in Slack's request itself: no queue, no database, well inside 3 s."""
     ack()
+
+
+def register(app: App, services: HandlerServices) -> None:
+    @reported
+    def answer_cost_command(
+        command: dict[str, Any], respond: Respond, client: WebClient, logger: logging.Logger
+    ) -> None:
+        answer_cost(command, respond, client, services)
+
+    app.command(COMMAND)(ack=acknowledge, lazy=[answer_cost_command])
+
+
+def answer_cost(
+    command: dict[str, Any], respond: Respond, client: WebClient, services: HandlerServices
+) -> None:
+    """Answer after the ack, through the response URL; private until shared."""
     asker = Asker(command.get("user_id", ""), command.get("channel_id", ""), client)
     answer = answer_text(command.get("text"), services, asker)
     respond(response_type="ephemeral", **answer.payload())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse, Respond
@@ -21,6 +23,11 @@ def handle_error(
     error: Exception, body: dict[str, Any], respond: Respond | None, logger: logging.Logger
 ) -> BoltResponse:
     """Log the failure with an id, and tell the person who asked, so nothing fails silently."""
+    report_error(error, respond, logger)
+    return BoltResponse(status=200, body="")
+
+
+def report_error(error: Exception, respond: Respond | None, logger: logging.Logger) -> str:
     error_id = uuid.uuid4().hex[:12]
     logger.error("listener failed (error id %s)", error_id, exc_info=error)
     if respond is not None:
@@ -33,4 +40,21 @@ def handle_error(
             )
         except Exception:  # already logged; a second failure must not hide the first
             logger.exception("could not tell the user about error %s", error_id)
-    return BoltResponse(status=200, body="")
+    return error_id
+
+
+def reported(answer: Callable[..., None]) -> Callable[..., None]:
+    """Route a lazy listener's failure to the error handler.
+
+    Bolt runs lazy listeners after the ack and only logs what they raise, without the trace
+    and without telling anyone; the listener must take `respond` and `logger`.
+    """
+
+    @functools.wraps(answer)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            answer(*args, **kwargs)
+        except Exception as error:
+            report_error(error, kwargs.get("respond"), kwargs.get("logger") or logging.getLogger())
+
+    return run

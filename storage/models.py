@@ -97,14 +97,26 @@ class CostDaily(_Amounts, Base):
 
     __tablename__ = "cost_daily"
 
-    source: Mapped[str] = mapped_column(String(64), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # The key leads: "what did these resources cost over these days" is the hot question.
     key_id: Mapped[int] = mapped_column(ForeignKey("cost_keys.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
     ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"))
 
     __table_args__ = (
-        Index("ix_cost_daily_key_day", "key_id", "day"),
+        # Replacing a source's days, and "data through".
+        Index("ix_cost_daily_source_day", "source", "day"),
         Index("ix_cost_daily_day", "day"),
+        # PostgreSQL answers per-key sums from this index alone (an index-only scan).
+        # (SQLite needs none: there the table itself is clustered by key.)
+        Index(
+            "ix_cost_daily_key_day_amounts",
+            "key_id",
+            "day",
+            postgresql_include=["billed_cost", "effective_cost"],
+        ).ddl_if(dialect="postgresql"),
+        # SQLite stores the rows in primary-key order, so one key's days sit together.
+        {"sqlite_with_rowid": False},
     )
 
 

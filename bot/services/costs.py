@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from bot.domain.allocation import DIMENSIONS, UNALLOCATED, AllocationRules
 from bot.domain.money import ZERO
@@ -21,9 +22,11 @@ from bot.domain.reports import (
     ResourceCost,
     TopReport,
 )
+from bot.services.cache import AnswerCache
 from bot.services.freshness import data_through
 from bot.services.ports import CostFilter, CostStore
 
+T = TypeVar("T")
 TOP_RESOURCES = 10
 TOP_SERVICES = 10
 SUGGESTIONS = 3
@@ -32,6 +35,14 @@ _DIMENSION_FIELDS = {
     "account": "sub_account_name",
     "resource": "resource_id",
 }
+
+
+class _NoCache:
+    def get(self, _key: object, compute: Callable[[], T]) -> T:
+        return compute()
+
+
+_NO_CACHE = _NoCache()
 
 
 class UnknownDimensionError(ValueError):
@@ -60,15 +71,26 @@ class CostService:
         cost_basis: str = "effective",
         default_currency: str = "USD",
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        cache: bool = True,
     ) -> None:
         self._store = store
         self._rules = rules
         self._basis = cost_basis
         self._default_currency = default_currency
         self.today = today
+        self._cache = AnswerCache(store.data_version) if cache else _NO_CACHE
 
     def cost(self, dimension: str, name: str, period: Period) -> CostReport:
         """Total, trend and breakdown of one dimension value over a period."""
+        key = ("cost", dimension, name.strip().lower(), period, self.today())
+        return self._cache.get(key, lambda: self._cost(dimension, name, period))
+
+    def top(self, dimension: str, period: Period, limit: int = 10) -> TopReport:
+        """The largest values of a dimension over a period; unallocated cost always shown."""
+        key = ("top", dimension, period, limit, self.today())
+        return self._cache.get(key, lambda: self._top(dimension, period, limit))
+
+    def _cost(self, dimension: str, name: str, period: Period) -> CostReport:
         _check_dimension(dimension)
         value = self._resolve(dimension, name)
         where = CostFilter(dimension, value)
@@ -97,8 +119,7 @@ class CostService:
             data_through=data_through,
         )
 
-    def top(self, dimension: str, period: Period, limit: int = 10) -> TopReport:
-        """The largest values of a dimension over a period; unallocated cost always shown."""
+    def _top(self, dimension: str, period: Period, limit: int) -> TopReport:
         _check_dimension(dimension)
         if limit < 1:
             raise ValueError("limit must be at least 1")

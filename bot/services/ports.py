@@ -138,6 +138,10 @@ class CostStore(Protocol):
         """The last day with any cost data."""
         ...
 
+    def data_version(self) -> int | None:
+        """Changes whenever an ingest changes the stored cost (the latest ingest run id)."""
+        ...
+
     def resolve_name(self, dimension: str, name: str) -> str | None:
         """The stored spelling of `name` for `dimension`, matched case-insensitively."""
         ...

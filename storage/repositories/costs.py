@@ -63,6 +63,11 @@ class SqlCostStore:
         with self._sessions() as session:
             return session.scalar(select(func.max(CostDaily.day)))
 
+    def data_version(self) -> int | None:
+        query = select(func.max(IngestRun.id)).where(IngestRun.status == "succeeded")
+        with self._sessions() as session:
+            return session.scalar(query)
+
     def resolve_name(self, dimension: str, name: str) -> str | None:
         folded = name.strip().lower()
         query = select(DimensionValue.value).where(

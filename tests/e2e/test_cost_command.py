@@ -149,3 +149,25 @@ def test_healthz(world):
     with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
         assert response.status == 200
         assert json.loads(response.read())["ok"] is True
+
+
+def test_a_failure_after_the_ack_is_told_to_the_user_with_an_error_id(world, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(world.demo.services.costs, "top", broken)
+
+    message = world.ask("top project")
+
+    shown = texts(message)
+    assert "Something went wrong" in shown
+    error_id = shown.split("error id")[-1].strip(" `:*()\n").split()[0].strip("`*().")
+    assert len(error_id) == 12
+    assert any(error_id in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("text", ["project payload-api", "payload"])
+def test_the_word_payload_in_a_command_is_just_text(world, text):
+    # slack_bolt alone would drop such a form body and leave the command unanswered.
+    shown = texts(world.ask(text))
+    assert "payload" in shown

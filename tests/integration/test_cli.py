@@ -223,3 +223,21 @@ def test_db_upgrade_is_idempotent(cli):
     assert code == 0
     assert out.strip() in {"store upgraded", "store already up to date"}
     assert cli("db", "upgrade")[1].strip() == "store already up to date"
+
+
+def test_a_new_ingest_is_seen_at_once_by_a_cached_answer(store, tmp_path):
+    path = write_focus_csv(tmp_path / "a.csv", [{"EffectiveCost": "5", "Tags": '{"project": "a"}'}])
+    store.services.ingest.ingest([path])
+    from bot.domain.periods import parse_period
+
+    period = parse_period("2024-09", store.services.costs.today())
+    assert store.services.costs.cost("project", "a", period).primary.total == 5
+    assert store.services.costs.top("project", period).primary.total == 5
+
+    again = write_focus_csv(
+        tmp_path / "b.csv", [{"EffectiveCost": "7", "Tags": '{"project": "a"}'}]
+    )
+    store.services.ingest.ingest([again])
+
+    assert store.services.costs.cost("project", "a", period).primary.total == 7
+    assert store.services.costs.top("project", period).primary.total == 7

@@ -175,9 +175,9 @@ def upgrade() -> None:
 
     op.create_table(
         "cost_daily",
-        sa.Column("source", sa.String(length=64), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("key_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column(
             "ingest_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
@@ -197,16 +197,27 @@ def upgrade() -> None:
             ["key_id"],
             ["cost_keys.id"],
         ),
-        sa.PrimaryKeyConstraint("source", "day", "key_id"),
+        sa.PrimaryKeyConstraint("key_id", "day", "source"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("cost_daily", schema=None) as batch_op:
         batch_op.create_index("ix_cost_daily_day", ["day"], unique=False)
-        batch_op.create_index("ix_cost_daily_key_day", ["key_id", "day"], unique=False)
+        batch_op.create_index("ix_cost_daily_source_day", ["source", "day"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        # Per-key sums from the index alone; SQLite's table is clustered by key instead.
+        op.create_index(
+            "ix_cost_daily_key_day_amounts",
+            "cost_daily",
+            ["key_id", "day"],
+            postgresql_include=["billed_cost", "effective_cost"],
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_cost_daily_key_day_amounts", table_name="cost_daily")
     with op.batch_alter_table("cost_daily", schema=None) as batch_op:
-        batch_op.drop_index("ix_cost_daily_key_day")
+        batch_op.drop_index("ix_cost_daily_source_day")
         batch_op.drop_index("ix_cost_daily_day")
 
     op.drop_table("cost_daily")
