@@ -104,7 +104,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _env(database_url: str, port: int, api_url: str) -> dict[str, str]:
+def _env(database_url: str, port: int, api_url: str, cache: bool) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -118,6 +118,7 @@ def _env(database_url: str, port: int, api_url: str) -> dict[str, str]:
         "COSTBOT_HOST": "127.0.0.1",
         "COSTBOT_PORT": str(port),
         "COSTBOT_SLACK_API_URL": api_url,
+        "COSTBOT_ANSWER_CACHE": "1" if cache else "0",
     }
 
 
@@ -195,6 +196,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="measured commands per level")
     parser.add_argument("--warmup", type=int, default=10, help="unmeasured commands per level")
     parser.add_argument("--answer-timeout", type=float, default=30.0, help="seconds")
+    parser.add_argument(
+        "--answer-cache",
+        default="off",
+        choices=["on", "off"],
+        help="off: every command runs its queries; on: repeated questions reuse answers",
+    )
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--resources", type=int, default=10_000)
     args = parser.parse_args()
@@ -212,7 +219,7 @@ def main() -> None:
         with log.open("wb") as out:
             bot = subprocess.Popen(
                 RUN,
-                env=_env(database_url, port, sandbox.api_url),
+                env=_env(database_url, port, sandbox.api_url, args.answer_cache == "on"),
                 cwd=CACHE_DIR,
                 stdout=out,
                 stderr=subprocess.STDOUT,
