@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -17,7 +18,9 @@ from bot import bolt_fixes
 from bot.app import Services
 from bot.settings import SlackSettings
 
-LISTENER_THREADS = 32
+# Answers are mostly CPU work under one GIL: a few threads keep the cores busy, while many
+# would only queue for the GIL and slow the acks served beside them.
+LISTENER_THREADS = min(32, 2 * (os.cpu_count() or 1) + 2)
 
 
 def build_web_client(settings: SlackSettings) -> WebClient:
@@ -45,7 +48,9 @@ def build_bolt_app(services: Services, settings: SlackSettings) -> App:
         client=build_web_client(settings),
         signing_secret=secret,
         request_verification_enabled=True,
-        # Slack waits 3 s for ack(); listeners run in threads so a slow answer never blocks it.
+        # Every listener acks in Slack's own request, at once, and answers in a lazy function
+        # on the pool: an ack never waits behind other people's answers (Slack allows 3 s).
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
         logger=logging.getLogger("costbot.slack"),
     )

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.domain.periods import parse_period
 from handlers import HandlerServices
 from handlers.blocks import to_payload
+from handlers.commands import acknowledge
 from handlers.coverage_blocks import build_home_blocks
+from handlers.errors import reported
 
 
 def register(app: App, services: HandlerServices) -> None:
-    def handle_home_opened(event: dict[str, Any], client: WebClient) -> None:
+    @reported
+    def answer_home_opened(
+        event: dict[str, Any], client: WebClient, respond: Respond | None, logger: logging.Logger
+    ) -> None:
         publish_home(event, client, services)
 
-    app.event("app_home_opened")(handle_home_opened)
+    app.event("app_home_opened")(ack=acknowledge, lazy=[answer_home_opened])
 
 
 def publish_home(event: dict[str, Any], client: WebClient, services: HandlerServices) -> None:
