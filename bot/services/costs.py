@@ -104,6 +104,7 @@ class CostService:
             self._basis,
             where=where,
             group_by=("resource_id", "resource_name"),
+            limit=TOP_RESOURCES,
         )
         before = self._store.sum_cost(previous.start, previous.end, self._basis, where=where)
         data_through = self._data_through()

@@ -46,7 +46,7 @@ class CoverageService:
         totals = {currency: cost for currency, cost in self._store.sum_cost(*span)}
         services = self._store.sum_cost(*span, where=UNTAGGED, group_by=("service_name",))
         resources = self._store.sum_cost(
-            *span, where=UNTAGGED, group_by=("resource_id", "resource_name")
+            *span, where=UNTAGGED, group_by=("resource_id", "resource_name"), limit=TOP_ROWS
         )
         untagged: dict[str, Decimal] = defaultdict(Decimal)
         by_service: dict[str, list[NamedCost]] = defaultdict(list)

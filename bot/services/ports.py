@@ -127,10 +127,12 @@ class CostStore(Protocol):
         *,
         where: CostFilter | Sequence[CostFilter] | None = None,
         group_by: Sequence[str] = (),
+        limit: int | None = None,
     ) -> list[tuple[Any, ...]]:
         """Cost per (group_by values..., currency) for days start..end inclusive.
 
-        Several filters must all hold. Rows come largest cost first.
+        Several filters must all hold. Rows come largest cost first; with `limit`, only that
+        many of each currency.
         """
         ...
 

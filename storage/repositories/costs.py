@@ -43,6 +43,7 @@ class SqlCostStore:
         *,
         where: CostFilter | Sequence[CostFilter] | None = None,
         group_by: Sequence[str] = (),
+        limit: int | None = None,
     ) -> list[tuple[Any, ...]]:
         unknown = set(group_by) - GROUPABLE_FIELDS
         if unknown:
@@ -56,6 +57,8 @@ class SqlCostStore:
             query = _rollup_query(rollup, start, end, basis, filters, group_by)
         else:
             query = _fact_query(start, end, basis, filters, group_by)
+        if limit is not None:
+            query = _largest_per_currency(query, limit)
         with self._sessions() as session:
             return [tuple(row) for row in session.execute(query)]
 
@@ -199,6 +202,15 @@ def _fact_query(
     cost = func.sum(sums.c.cost, type_=getattr(CostDaily, COST_BASES[basis]).type).label("cost")
     query = select(*fields, cost).join(CostKey, CostKey.id == sums.c.key_id)
     return query.group_by(*fields).order_by(desc("cost"))
+
+
+def _largest_per_currency(query: Select[Any], limit: int) -> Select[Any]:
+    """Only the `limit` largest rows of each currency, chosen by the database."""
+    grouped = query.order_by(None).subquery()
+    rank = func.row_number().over(partition_by=grouped.c.currency, order_by=desc(grouped.c.cost))
+    ranked = select(*grouped.c, rank.label("rank")).subquery()
+    columns = [column for column in ranked.c if column.name != "rank"]
+    return select(*columns).where(ranked.c.rank <= limit).order_by(desc(ranked.c.cost))
 
 
 def _matches(column: ColumnElement[Any], value: str | None) -> ColumnElement[bool]:

@@ -54,3 +54,30 @@ def test_status_reports_each_source(store, tmp_path):
     ]
     assert all(s.last_ingest_at is not None for s in report.sources)
     assert report.data_through == date(2024, 9, 1)
+
+
+def test_a_limit_keeps_the_largest_rows_of_each_currency(store, tmp_path):
+    rows = [
+        {
+            "EffectiveCost": str(cost),
+            "ResourceId": f"i-{currency}-{cost}",
+            "BillingCurrency": currency,
+        }
+        for currency in ("USD", "EUR")
+        for cost in (1, 5, 3, 9, 7)
+    ]
+    store.services.ingest.ingest([write_focus_csv(tmp_path / "r.csv", rows)])
+
+    top = store.services.cost_store.sum_cost(
+        SEP.start, SEP.end, "effective", group_by=("resource_id",), limit=2
+    )
+
+    assert sorted(top) == sorted(
+        [
+            ("i-USD-9", "USD", Decimal(9)),
+            ("i-USD-7", "USD", Decimal(7)),
+            ("i-EUR-9", "EUR", Decimal(9)),
+            ("i-EUR-7", "EUR", Decimal(7)),
+        ]
+    )
+    assert [cost for *_, cost in top] == sorted((cost for *_, cost in top), reverse=True)
