@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.domain.allocation import AllocationRules
 from bot.services.ports import BatchResult
+from bot.services.read_ahead import read_ahead
 from bot.sources.focus.normalise import FocusNormaliser
 from bot.sources.focus.reader import FocusFile, discover_files, open_focus_file
 
@@ -27,7 +28,8 @@ class FocusBillingFile:
 
     def batches(self) -> Iterator[BatchResult]:
         normaliser = FocusNormaliser(self.rules, str(self.path))
-        for batch in self.focus.batches():
+        # The next batch is parsed while this one is normalised (both release the GIL).
+        for batch in read_ahead(self.focus.batches()):
             yield normaliser.process(batch)
 
 
