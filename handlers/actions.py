@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from handlers import HandlerServices
 from handlers.answers import Asker, answer_text
@@ -59,10 +60,20 @@ def share_answer(
             text="That button is out of date; ask again with /cost.",
         )
         return
-    answer = answer_text(command, services, asker, shareable=False)
+    try:
+        answer = answer_text(command, services, asker, shareable=False)
+    except SlackApiError as error:  # a chart upload into a channel the bot is not in
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=f"Could not share the chart here ({error.response.get('error')}): "
+            "invite @costbot to this channel, then press Share again.",
+        )
+        return
     if not answer.posted:
+        # Through the response URL: it works in any channel, the bot need not be a member.
         blocks = [*answer.payload()["blocks"], build_shared_by_context(asker.user_id).to_dict()]
-        client.chat_postMessage(channel=asker.channel_id, text=answer.text, blocks=blocks)
+        respond(response_type="in_channel", replace_original=False, text=answer.text, blocks=blocks)
     respond(response_type="ephemeral", replace_original=False, text="Shared in the channel.")
 
 

@@ -71,9 +71,9 @@ def _executemany_sqlite(connection: Connection, target: Table, table: pa.Table) 
 
 def nano_units(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
     """Decimal amounts as the integer 10^-9 units SQLite stores (see storage.types)."""
-    rounded = pc.round(amounts, ndigits=MONEY_SCALE).cast(pa.decimal128(27, MONEY_SCALE))
-    scaled = pc.multiply(rounded, pa.scalar(Decimal(10**MONEY_SCALE), pa.decimal128(10, 0)))
     try:
+        rounded = pc.round(amounts, ndigits=MONEY_SCALE).cast(pa.decimal128(27, MONEY_SCALE))
+        scaled = pc.multiply(rounded, pa.scalar(Decimal(10**MONEY_SCALE), pa.decimal128(10, 0)))
         return pc.cast(scaled, pa.int64())
     except pa.ArrowInvalid:
         raise OverflowError(

@@ -82,7 +82,7 @@ class CostService:
 
     def cost(self, dimension: str, name: str, period: Period) -> CostReport:
         """Total, trend and breakdown of one dimension value over a period."""
-        key = ("cost", dimension, name.strip().lower(), period, self.today())
+        key = ("cost", dimension, name.strip(), period, self.today())
         return self._cache.get(key, lambda: self._cost(dimension, name, period))
 
     def top(self, dimension: str, period: Period, limit: int = 10) -> TopReport:
@@ -94,7 +94,8 @@ class CostService:
         _check_dimension(dimension)
         value = self._resolve(dimension, name)
         where = CostFilter(dimension, value)
-        previous = period.previous()
+        data_through = self._data_through()
+        previous = _compared_span(period, data_through).previous()
         current = self._store.sum_cost(
             period.start, period.end, self._basis, where=where, group_by=("day", "service_name")
         )
@@ -107,7 +108,6 @@ class CostService:
             limit=TOP_RESOURCES,
         )
         before = self._store.sum_cost(previous.start, previous.end, self._basis, where=where)
-        data_through = self._data_through()
         currencies = self._cost_by_currency(current, resources, before, period, data_through)
         return CostReport(
             dimension=dimension,
@@ -193,6 +193,17 @@ class CostService:
         ]
         parts.sort(key=lambda p: (-p.total, -p.previous_total, p.currency))
         return tuple(parts) or (_empty_cost(self._default_currency, period, data_through),)
+
+
+def _compared_span(period: Period, data_through: date | None) -> Period:
+    """The part of the period that has data, so the change compares like with like.
+
+    Billing data lags: with data through the 8th, "mtd" on the 10th holds 8 days, and comparing
+    it with the 10 days before would show a drop that is not there.
+    """
+    if data_through is None or not period.start <= data_through < period.end:
+        return period
+    return period.clipped(data_through)
 
 
 def _check_dimension(dimension: str) -> None:

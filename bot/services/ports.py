@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -140,8 +140,8 @@ class CostStore(Protocol):
         """The last day with any cost data."""
         ...
 
-    def data_version(self) -> int | None:
-        """Changes whenever an ingest changes the stored cost (the latest ingest run id)."""
+    def data_version(self) -> Hashable:
+        """Changes whenever an ingest changes the stored cost."""
         ...
 
     def resolve_name(self, dimension: str, name: str) -> str | None:

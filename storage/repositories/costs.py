@@ -66,10 +66,15 @@ class SqlCostStore:
         with self._sessions() as session:
             return session.scalar(select(func.max(CostDaily.day)))
 
-    def data_version(self) -> int | None:
-        query = select(func.max(IngestRun.id)).where(IngestRun.status == "succeeded")
+    def data_version(self) -> tuple[int, int]:
+        # Ids are taken when an ingest starts, so a newest id alone would miss an older run
+        # that publishes later; the count of published runs moves with every publish.
+        query = select(func.max(IngestRun.id), func.count(IngestRun.id)).where(
+            IngestRun.status == "succeeded"
+        )
         with self._sessions() as session:
-            return session.scalar(query)
+            newest, published = session.execute(query).one()
+        return (newest or 0, published)
 
     def resolve_name(self, dimension: str, name: str) -> str | None:
         folded = name.strip().lower()

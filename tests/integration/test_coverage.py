@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.domain.periods import Period
@@ -81,3 +81,38 @@ def test_a_limit_keeps_the_largest_rows_of_each_currency(store, tmp_path):
         ]
     )
     assert [cost for *_, cost in top] == sorted((cost for *_, cost in top), reverse=True)
+
+
+def test_the_change_compares_only_the_days_that_have_data(store, tmp_path):
+    rows = [
+        {
+            "EffectiveCost": "10",
+            "Tags": '{"project": "a"}',
+            "ChargePeriodStart": f"{day}T00:00:00Z",
+            "ChargePeriodEnd": f"{day + timedelta(days=1)}T00:00:00Z",
+        }
+        for day in (date(2024, 8, 1) + timedelta(days=n) for n in range(39))  # Aug 1 .. Sep 8
+    ]
+    store.services.ingest.ingest([write_focus_csv(tmp_path / "lag.csv", rows)])
+
+    asked = Period(date(2024, 9, 1), date(2024, 9, 10), "2024-09-01..2024-09-10")
+    report = store.services.costs.cost("project", "a", asked)
+
+    # Data runs through Sep 8: 8 days against the 8 days before, not 10.
+    assert report.previous_period.start == date(2024, 8, 24)
+    assert report.previous_period.end == date(2024, 8, 31)
+    assert report.primary.total == report.primary.previous_total == Decimal(80)
+
+
+def test_names_differing_only_in_case_get_their_own_answers(store, tmp_path):
+    rows = [
+        {"EffectiveCost": "3", "SubAccountName": "ML-Prod"},
+        {"EffectiveCost": "5", "SubAccountName": "ml-prod"},
+    ]
+    store.services.ingest.ingest([write_focus_csv(tmp_path / "case.csv", rows)])
+
+    upper = store.services.costs.cost("account", "ML-Prod", SEP)
+    lower = store.services.costs.cost("account", "ml-prod", SEP)
+
+    assert (upper.name, upper.primary.total) == ("ML-Prod", Decimal(3))
+    assert (lower.name, lower.primary.total) == ("ml-prod", Decimal(5))
