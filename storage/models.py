@@ -101,10 +101,13 @@ class CostDaily(_Amounts, Base):
     key_id: Mapped[int] = mapped_column(ForeignKey("cost_keys.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # What an ingest replaces: a billing period ("bp:2024-06-01"), or "days" (see cost_rows).
+    partition: Mapped[str] = mapped_column(String(16), primary_key=True)
     ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"))
 
     __table_args__ = (
-        # Replacing a source's days, and "data through".
+        # Replacing a source's billing periods or days, and "data through".
+        Index("ix_cost_daily_source_partition", "source", "partition"),
         Index("ix_cost_daily_source_day", "source", "day"),
         Index("ix_cost_daily_day", "day"),
         # PostgreSQL answers per-key sums from this index alone (an index-only scan).
@@ -127,6 +130,7 @@ class CostRollup(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(64))
+    partition: Mapped[str] = mapped_column(String(16))
     day: Mapped[date] = mapped_column(Date)
     dimension: Mapped[str] = mapped_column(String(16))
     value: Mapped[str | None] = mapped_column(String(1024))  # NULL: unallocated
@@ -139,6 +143,7 @@ class CostRollup(Base):
         Index("ix_cost_rollup_value_day", "dimension", "value", "day"),
         Index("ix_cost_rollup_dimension_day", "dimension", "day"),
         Index("ix_cost_rollup_source_day", "source", "day"),
+        Index("ix_cost_rollup_source_partition", "source", "partition"),
     )
 
 
@@ -150,6 +155,7 @@ class IngestStaging(_KeyFields, _Amounts, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ingest_run_id: Mapped[int] = mapped_column(BigInteger, index=True)
     source: Mapped[str] = mapped_column(String(64))
+    partition: Mapped[str] = mapped_column(String(16))
     day: Mapped[date] = mapped_column(Date)
     key_hash: Mapped[str] = mapped_column(String(32))
 

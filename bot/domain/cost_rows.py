@@ -35,3 +35,12 @@ COST_BASES: dict[str, str] = {"effective": "effective_cost", "billed": "billed_c
 # Decimal places kept in the store (a nano-unit of the currency). Anything split before
 # storing (a monthly fee spread over its days) is split at this precision, so it still adds up.
 STORED_PLACES = 9
+
+# What an ingest replaces. Rows from a FOCUS file carrying BillingPeriodStart belong to that
+# billing period ("bp:2024-06-01"): re-ingesting June's export replaces June's rows, including a
+# correction it dates back to April, and never April's own rows. Rows without a billing period
+# fall back to the days their file covers ("days").
+PARTITION_FIELD = "partition"
+DAYS_PARTITION = "days"
+BILLING_PERIOD_PREFIX = "bp:"
+CARRIED_FIELDS: tuple[str, ...] = (*COST_KEY_FIELDS, PARTITION_FIELD)

@@ -26,7 +26,7 @@ class Rejection:
 class BatchResult:
     """Daily aggregates from one batch of billing rows."""
 
-    aggregates: pa.Table  # columns: day, COST_KEY_FIELDS, COST_AMOUNT_FIELDS
+    aggregates: pa.Table  # columns: day, COST_KEY_FIELDS, COST_AMOUNT_FIELDS, and `partition`
     rows_read: int
     rows_rejected: int
     rejections: list[Rejection] = field(default_factory=list)

@@ -10,6 +10,7 @@ import pyarrow as pa
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    and_,
     delete,
     func,
     insert,
@@ -20,7 +21,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.allocation import DIMENSIONS
-from bot.domain.cost_rows import COST_AMOUNT_FIELDS, COST_KEY_FIELDS
+from bot.domain.cost_rows import (
+    COST_AMOUNT_FIELDS,
+    COST_KEY_FIELDS,
+    DAYS_PARTITION,
+    PARTITION_FIELD,
+)
 from bot.services.ports import IngestRunRecord
 from storage.bulk import copy_rows, insert_ignoring_duplicates, with_key_hash
 from storage.db import WRITER
@@ -38,6 +44,7 @@ from storage.models import (
 _STAGED_COLUMNS = (
     "ingest_run_id",
     "source",
+    "partition",
     "day",
     "key_hash",
     *COST_KEY_FIELDS,
@@ -62,6 +69,8 @@ class SqlIngestWriter:
             return
         rows = aggregates.num_rows
         table = with_key_hash(aggregates, COST_KEY_FIELDS)
+        if PARTITION_FIELD not in table.column_names:  # a source that knows no billing periods
+            table = table.append_column(PARTITION_FIELD, pa.array([DAYS_PARTITION] * rows))
         table = table.append_column("source", pa.array([self._source] * rows, pa.string()))
         table = table.append_column("ingest_run_id", pa.array([self._run_id] * rows, pa.int64()))
         copy_rows(
@@ -71,20 +80,29 @@ class SqlIngestWriter:
     def publish(self, run: IngestRunRecord) -> int:
         connection = self._session.connection()
         self._add_new_keys(connection)
-        covered = _covered(run.day_ranges)
-        if covered is not None:
-            connection.execute(
-                delete(CostDaily).where(CostDaily.source == self._source, covered(CostDaily))
-            )
-            connection.execute(
-                delete(CostRollup).where(CostRollup.source == self._source, covered(CostRollup))
-            )
+        self._replace_partitions(connection, run.day_ranges)
         self._insert_facts(connection)
         self._insert_rollups(connection)
         self._remember_dimension_values(connection)
         connection.execute(delete(IngestStaging).where(self._staged))
         self._save_run(run)
         return self._run_id
+
+    def _replace_partitions(self, connection: Connection, day_ranges: list) -> None:
+        """Delete what this ingest replaces: its billing periods, and for rows without one,
+        the days its files cover."""
+        periods = (
+            select(IngestStaging.partition)
+            .where(self._staged, IngestStaging.partition != DAYS_PARTITION)
+            .distinct()
+        )
+        covered = _covered(day_ranges)
+        for table in (CostDaily, CostRollup):
+            mine = table.source == self._source
+            connection.execute(delete(table).where(mine, table.partition.in_(periods)))
+            if covered is not None:
+                by_days = and_(table.partition == DAYS_PARTITION, covered(table))
+                connection.execute(delete(table).where(mine, by_days))
 
     def _add_new_keys(self, connection: Connection) -> None:
         fields = [getattr(IngestStaging, name) for name in ("key_hash", *COST_KEY_FIELDS)]
@@ -95,31 +113,30 @@ class SqlIngestWriter:
 
     def _insert_facts(self, connection: Connection) -> None:
         sums = [func.sum(getattr(IngestStaging, name)) for name in COST_AMOUNT_FIELDS]
+        staged = [IngestStaging.source, IngestStaging.partition, IngestStaging.day]
         facts = (
-            select(
-                IngestStaging.source, IngestStaging.day, CostKey.id, literal(self._run_id), *sums
-            )
+            select(*staged, CostKey.id, literal(self._run_id), *sums)
             .join(CostKey, CostKey.key_hash == IngestStaging.key_hash)
             .where(self._staged)
-            .group_by(IngestStaging.source, IngestStaging.day, CostKey.id)
+            .group_by(*staged, CostKey.id)
         )
-        target = ["source", "day", "key_id", "ingest_run_id", *COST_AMOUNT_FIELDS]
+        target = ["source", "partition", "day", "key_id", "ingest_run_id", *COST_AMOUNT_FIELDS]
         connection.execute(insert(CostDaily).from_select(target, facts))
 
     def _insert_rollups(self, connection: Connection) -> None:
-        target = ["source", "day", "dimension", "value", "service_name", "currency"]
+        target = ["source", "partition", "day", "dimension", "value", "service_name", "currency"]
         target += ["billed_cost", "effective_cost"]
         for dimension in ROLLUP_DIMENSIONS:
             value = getattr(IngestStaging, DIMENSION_COLUMNS[dimension])
-            keys = [IngestStaging.source, IngestStaging.day, value, IngestStaging.service_name]
-            keys.append(IngestStaging.currency)
+            where = [IngestStaging.source, IngestStaging.partition, IngestStaging.day]
+            what = [value, IngestStaging.service_name, IngestStaging.currency]
             rollup = (
-                select(*keys[:2], literal(dimension), *keys[2:])
+                select(*where, literal(dimension), *what)
                 .add_columns(
                     func.sum(IngestStaging.billed_cost), func.sum(IngestStaging.effective_cost)
                 )
                 .where(self._staged)
-                .group_by(*keys)
+                .group_by(*where, *what)
             )
             connection.execute(insert(CostRollup).from_select(target, rollup))
 

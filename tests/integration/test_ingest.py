@@ -17,6 +17,7 @@ from bot.services.ingest import IngestError
 from storage.repositories.ingest import SqlIngestWriter
 from tests.conftest import FOCUS_FIXTURES
 from tests.helpers import (
+    FOCUS_HEADER,
     pandas_total,
     snapshot,
     stored_totals,
@@ -307,3 +308,42 @@ def test_questions_are_answered_while_an_ingest_writes(store, tmp_path):
         started = time.monotonic()
         assert stored_totals(store.services) == {"USD": Decimal(4)}
         assert time.monotonic() - started < 2
+
+
+WITH_BILLING_PERIOD = [*FOCUS_HEADER, "BillingPeriodStart", "BillingPeriodEnd"]
+APRIL = Period(date(2024, 4, 1), date(2024, 4, 30), "2024-04")
+MAY = Period(date(2024, 5, 1), date(2024, 5, 31), "2024-05")
+
+
+def _month_file(path, month: int, cost: str, extra: list[dict] = ()):
+    first = date(2024, month, 1)
+    following = date(2024, month + 1, 1)
+    rows = [
+        {
+            "EffectiveCost": cost,
+            "ChargePeriodStart": f"{day}T00:00:00Z",
+            "ChargePeriodEnd": f"{day + timedelta(days=1)}T00:00:00Z",
+            "BillingPeriodStart": f"{first}T00:00:00Z",
+            "BillingPeriodEnd": f"{following}T00:00:00Z",
+        }
+        for day in (first + timedelta(days=n) for n in range((following - first).days))
+    ]
+    return write_focus_csv(path, [*rows, *extra], WITH_BILLING_PERIOD)
+
+
+def test_a_correction_dated_in_an_earlier_billing_period_replaces_nothing_of_it(store, tmp_path):
+    april = _month_file(tmp_path / "april.csv", 4, "10")
+    may = _month_file(tmp_path / "may.csv", 5, "20")
+    credit = {
+        "EffectiveCost": "-50",
+        "ChargePeriodStart": "2024-04-15T00:00:00Z",
+        "ChargePeriodEnd": "2024-04-16T00:00:00Z",
+        "BillingPeriodStart": "2024-06-01T00:00:00Z",
+        "BillingPeriodEnd": "2024-07-01T00:00:00Z",
+    }
+    june = _month_file(tmp_path / "june.csv", 6, "30", [credit])
+    for path in (april, may, june, june, april):  # in any order, and twice
+        store.services.ingest.ingest([path])
+
+    assert stored_totals(store.services, APRIL) == {"USD": Decimal(30 * 10 - 50)}
+    assert stored_totals(store.services, MAY) == {"USD": Decimal(31 * 20)}

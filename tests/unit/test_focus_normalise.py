@@ -153,7 +153,7 @@ def test_a_batch_aggregates_rows_by_day_and_keys(tmp_path):
     assert result.rejections == []
     assert result.covered == (date(2024, 9, 1), date(2024, 9, 2))
     table = result.aggregates
-    assert set(table.column_names) == {"day", *COST_KEY_FIELDS, *COST_AMOUNT_FIELDS}
+    assert set(table.column_names) == {"day", "partition", *COST_KEY_FIELDS, *COST_AMOUNT_FIELDS}
     assert rows(table, "day", "project", "effective_cost", "billed_cost") == [
         (date(2024, 9, 1), "a", D("3.75"), D(2)),
         (date(2024, 9, 1), "b", D(4), D(1)),

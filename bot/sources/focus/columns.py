@@ -14,7 +14,7 @@ MANDATORY_COLUMNS: tuple[str, ...] = (
 )
 
 COST_COLUMNS: tuple[str, ...] = ("BilledCost", "EffectiveCost", "ListCost", "ConsumedQuantity")
-TIME_COLUMNS: tuple[str, ...] = ("ChargePeriodStart", "ChargePeriodEnd")
+TIME_COLUMNS: tuple[str, ...] = ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart")
 
 # Descriptive columns, read when present. ProviderName was deprecated in 1.3 for
 # ServiceProviderName; older exports lack the newer names, so every one of these is optional.

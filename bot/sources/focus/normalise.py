@@ -16,7 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bot.domain.allocation import TAG_DIMENSIONS, AllocationRules, parse_tags
-from bot.domain.cost_rows import COST_AMOUNT_FIELDS, COST_KEY_FIELDS
+from bot.domain.cost_rows import (
+    BILLING_PERIOD_PREFIX,
+    CARRIED_FIELDS,
+    COST_AMOUNT_FIELDS,
+    COST_KEY_FIELDS,
+    DAYS_PARTITION,
+    PARTITION_FIELD,
+)
 from bot.services.ports import BatchResult, Rejection
 from bot.sources.focus.columns import TAGS_COLUMN
 from bot.sources.focus.reader import FocusBatch
@@ -71,9 +78,10 @@ class FocusNormaliser:
 
         keys, unreadable = self._keys(table, currency)
         columns = {"start_day": pa.array(start_day), "days": pa.array(days), **keys, **amounts}
+        columns[PARTITION_FIELD] = _partitions(_text(table, "BillingPeriodStart"))
         good = pc.invert(pa.array(bad))
         kept = pa.table(columns).filter(good)
-        aggregates = spread_over_days(_sum_by(kept, ["start_day", "days", *COST_KEY_FIELDS]))
+        aggregates = spread_over_days(_sum_by(kept, ["start_day", "days", *CARRIED_FIELDS]))
         return BatchResult(
             aggregates=aggregates,
             rows_read=rows,
@@ -290,6 +298,15 @@ def _charge_days(
     days = np.maximum(last - first + 1, 1)
     days = np.where(bad, 1, days)
     return (first.astype("int32")).view("int32"), days.astype("int64")
+
+
+def _partitions(billing_period_start: pa.Array) -> pa.Array:
+    """Each row's billing period ("bp:2024-06-01"), or "days" where it has none we can read."""
+    nanos, bad = _parse_times(billing_period_start)
+    days = (nanos // _NS_PER_DAY).astype("int32")
+    text = pc.cast(pa.array(days, pa.int32()).cast(pa.date32()), pa.string())
+    labelled = pc.binary_join_element_wise(BILLING_PERIOD_PREFIX, text, "")
+    return pc.if_else(bad, pa.scalar(DAYS_PARTITION), labelled)
 
 
 def _covered_days(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bot.domain.cost_rows import COST_AMOUNT_FIELDS, COST_KEY_FIELDS, STORED_PLACES
+from bot.domain.cost_rows import CARRIED_FIELDS, COST_AMOUNT_FIELDS, STORED_PLACES
 from bot.domain.money import split_evenly
 
 
@@ -37,7 +37,7 @@ def _split_rows(rows: list[dict]) -> list[dict]:
             name: split_evenly(row[name], days, places=STORED_PLACES) for name in COST_AMOUNT_FIELDS
         }
         first = epoch.toordinal() + int(row["start_day"])
-        keys = {name: row[name] for name in COST_KEY_FIELDS}
+        keys = {name: row[name] for name in CARRIED_FIELDS}
         for offset in range(days):
             day = epoch.fromordinal(first + offset)
             out.append({**keys, **{n: shares[n][offset] for n in COST_AMOUNT_FIELDS}, "day": day})
@@ -45,7 +45,7 @@ def _split_rows(rows: list[dict]) -> list[dict]:
 
 
 def _sum_daily(table: pa.Table) -> pa.Table:
-    keys = ["day", *COST_KEY_FIELDS]
+    keys = ["day", *CARRIED_FIELDS]
     summed = table.group_by(keys, use_threads=False).aggregate(
         [(name, "sum") for name in COST_AMOUNT_FIELDS]
     )

@@ -70,6 +70,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("partition", sa.String(length=16), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("dimension", sa.String(length=16), nullable=False),
         sa.Column("value", sa.String(length=1024), nullable=True),
@@ -84,6 +85,9 @@ def upgrade() -> None:
     with op.batch_alter_table("cost_rollup_daily", schema=None) as batch_op:
         batch_op.create_index("ix_cost_rollup_dimension_day", ["dimension", "day"], unique=False)
         batch_op.create_index("ix_cost_rollup_source_day", ["source", "day"], unique=False)
+        batch_op.create_index(
+            "ix_cost_rollup_source_partition", ["source", "partition"], unique=False
+        )
         batch_op.create_index(
             "ix_cost_rollup_value_day", ["dimension", "value", "day"], unique=False
         )
@@ -137,6 +141,7 @@ def upgrade() -> None:
         ),
         sa.Column("ingest_run_id", sa.BigInteger(), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("partition", sa.String(length=16), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("key_hash", sa.String(length=32), nullable=False),
         sa.Column("billing_account_id", sa.String(length=256), nullable=True),
@@ -178,6 +183,7 @@ def upgrade() -> None:
         sa.Column("key_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("partition", sa.String(length=16), nullable=False),
         sa.Column(
             "ingest_run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
@@ -197,12 +203,15 @@ def upgrade() -> None:
             ["key_id"],
             ["cost_keys.id"],
         ),
-        sa.PrimaryKeyConstraint("key_id", "day", "source"),
+        sa.PrimaryKeyConstraint("key_id", "day", "source", "partition"),
         sqlite_with_rowid=False,
     )
     with op.batch_alter_table("cost_daily", schema=None) as batch_op:
         batch_op.create_index("ix_cost_daily_day", ["day"], unique=False)
         batch_op.create_index("ix_cost_daily_source_day", ["source", "day"], unique=False)
+        batch_op.create_index(
+            "ix_cost_daily_source_partition", ["source", "partition"], unique=False
+        )
     if op.get_bind().dialect.name == "postgresql":
         # Per-key sums from the index alone; SQLite's table is clustered by key instead.
         op.create_index(
@@ -217,6 +226,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_cost_daily_key_day_amounts", table_name="cost_daily")
     with op.batch_alter_table("cost_daily", schema=None) as batch_op:
+        batch_op.drop_index("ix_cost_daily_source_partition")
         batch_op.drop_index("ix_cost_daily_source_day")
         batch_op.drop_index("ix_cost_daily_day")
 
@@ -235,6 +245,7 @@ def downgrade() -> None:
     op.drop_table("dimension_values")
     with op.batch_alter_table("cost_rollup_daily", schema=None) as batch_op:
         batch_op.drop_index("ix_cost_rollup_value_day")
+        batch_op.drop_index("ix_cost_rollup_source_partition")
         batch_op.drop_index("ix_cost_rollup_source_day")
         batch_op.drop_index("ix_cost_rollup_dimension_day")
 
