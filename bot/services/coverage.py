@@ -13,7 +13,6 @@ from bot.domain.reports import (
     CurrencyCoverage,
     NamedCost,
     ResourceCost,
-    SourceFreshness,
     StatusReport,
     UntaggedReport,
 )
@@ -73,10 +72,7 @@ class CoverageService:
 
     def status(self) -> StatusReport:
         """Freshness of each billing source: last ingest, days covered, rows rejected."""
-        sources = tuple(
-            SourceFreshness(s.source, s.last_ingest_at, s.first_day, s.last_day, s.rows_rejected)
-            for s in self._store.source_status()
-        )
+        sources = tuple(self._store.source_status())
         return StatusReport(sources, self._data_through(), self._clock())
 
     def _data_through(self) -> date | None:

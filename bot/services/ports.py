@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from bot.domain.reports import SourceFreshness
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -109,15 +111,6 @@ class CostFilter:
     value: str | None
 
 
-@dataclass(frozen=True)
-class SourceStatus:
-    source: str
-    last_ingest_at: datetime | None
-    first_day: date | None
-    last_day: date | None
-    rows_rejected: int
-
-
 class CostStore(Protocol):
     def sum_cost(
         self,
@@ -150,6 +143,6 @@ class CostStore(Protocol):
 
     def known_names(self, dimension: str) -> list[str]: ...
 
-    def source_status(self) -> list[SourceStatus]:
+    def source_status(self) -> list[SourceFreshness]:
         """Per source: the latest successful ingest and the days stored."""
         ...

@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, Select, desc, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.cost_rows import COST_BASES, COST_KEY_FIELDS
-from bot.services.ports import CostFilter, SourceStatus
+from bot.domain.reports import SourceFreshness
+from bot.services.ports import CostFilter
 from storage.models import (
     DIMENSION_COLUMNS,
     ROLLUP_DIMENSIONS,
@@ -91,7 +92,7 @@ class SqlCostStore:
         with self._sessions() as session:
             return list(session.scalars(query.order_by(DimensionValue.value)))
 
-    def source_status(self) -> list[SourceStatus]:
+    def source_status(self) -> list[SourceFreshness]:
         """Per source: the latest successful ingest and the days stored."""
         latest = (
             select(IngestRun.source, func.max(IngestRun.id).label("run_id"))
@@ -123,7 +124,7 @@ class SqlCostStore:
             .order_by(IngestRun.source)
         )
         with self._sessions() as session:
-            return [SourceStatus(*row) for row in session.execute(query)]
+            return [SourceFreshness(*row) for row in session.execute(query)]
 
 
 def _rollup_dimension(filters: list[CostFilter], group_by: Sequence[str]) -> str | None:
