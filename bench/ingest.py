@@ -22,6 +22,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+# isort: off
+import bot  # noqa: F401  # before pyarrow, as in the costbot command: it picks Arrow's allocator
+
+# isort: on
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc

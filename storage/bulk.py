@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -20,8 +21,9 @@ _NULL_MARK = "\x00"
 _FIELD_SEPARATOR = "\x1f"
 
 
-def with_key_hash(table: pa.Table, fields: Sequence[str]) -> pa.Table:
-    """Add `key_hash`: a 128-bit digest of the row's descriptive fields, NULL kept distinct."""
+def key_digests(table: pa.Table, fields: Sequence[str]) -> tuple[pa.Array, np.ndarray]:
+    """Each row's `key_hash`, a 128-bit digest of its descriptive fields (NULL kept distinct),
+    and the first row of each distinct key."""
     parts = [pc.fill_null(table.column(name), _NULL_MARK) for name in fields]
     joined = pc.binary_join_element_wise(*parts, _FIELD_SEPARATOR).combine_chunks()
     encoded = joined.dictionary_encode()
@@ -33,7 +35,16 @@ def with_key_hash(table: pa.Table, fields: Sequence[str]) -> pa.Table:
         ],
         pa.string(),
     )
-    return table.append_column("key_hash", pc.take(digests, encoded.indices))
+    _, first = np.unique(encoded.indices.to_numpy(), return_index=True)
+    return pc.take(digests, encoded.indices), first
+
+
+def sum_by(table: pa.Table, group: Sequence[str], amounts: Sequence[str]) -> pa.Table:
+    """`amounts` summed per distinct `group`, under their own names."""
+    summed = table.group_by(list(group), use_threads=False).aggregate([(n, "sum") for n in amounts])
+    return summed.rename_columns(
+        [n.removesuffix("_sum") if n.endswith("_sum") else n for n in summed.column_names]
+    )
 
 
 def copy_rows(connection: Connection, target: Table, table: pa.Table) -> None:

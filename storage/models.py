@@ -106,9 +106,9 @@ class CostDaily(_Amounts, Base):
     ingest_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_runs.id"))
 
     __table_args__ = (
-        # Replacing a source's billing periods or days, and "data through".
-        Index("ix_cost_daily_source_partition", "source", "partition"),
-        Index("ix_cost_daily_source_day", "source", "day"),
+        # What an ingest replaces: a source's billing periods, or its days without one.
+        Index("ix_cost_daily_source_partition_day", "source", "partition", "day"),
+        # "Data through".
         Index("ix_cost_daily_day", "day"),
         # PostgreSQL answers per-key sums from this index alone (an index-only scan).
         # (SQLite needs none: there the table itself is clustered by key.)
@@ -142,22 +142,33 @@ class CostRollup(Base):
     __table_args__ = (
         Index("ix_cost_rollup_value_day", "dimension", "value", "day"),
         Index("ix_cost_rollup_dimension_day", "dimension", "day"),
-        Index("ix_cost_rollup_source_day", "source", "day"),
-        Index("ix_cost_rollup_source_partition", "source", "partition"),
+        # What an ingest replaces (as for cost_daily).
+        Index("ix_cost_rollup_source_partition_day", "source", "partition", "day"),
     )
 
 
-class IngestStaging(_KeyFields, _Amounts, Base):
-    """Rows of an ingest in progress; emptied in the same transaction that publishes them."""
+class IngestStaging(_Amounts, Base):
+    """Daily amounts of an ingest in progress, by key digest; emptied when the ingest publishes.
+
+    Narrow on purpose: each key's descriptive fields are staged once, in ingest_staged_keys.
+    """
 
     __tablename__ = "ingest_staging"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ingest_run_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    source: Mapped[str] = mapped_column(String(64))
     partition: Mapped[str] = mapped_column(String(16))
     day: Mapped[date] = mapped_column(Date)
     key_hash: Mapped[str] = mapped_column(String(32))
+
+
+class IngestStagedKey(_KeyFields, Base):
+    """Each distinct cost key an ingest in progress has seen; emptied when it publishes."""
+
+    __tablename__ = "ingest_staged_keys"
+
+    ingest_run_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class IngestRun(Base):

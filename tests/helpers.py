@@ -39,6 +39,7 @@ def snapshot(url: str) -> dict[str, list]:
         "cost_rollup_daily",
         "ingest_runs",
         "ingest_staging",
+        "ingest_staged_keys",
         "dimension_values",
     ]
     with engine.connect() as connection:

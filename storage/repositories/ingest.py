@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     and_,
     delete,
@@ -28,124 +29,142 @@ from bot.domain.cost_rows import (
     PARTITION_FIELD,
 )
 from bot.services.ports import IngestRunRecord
-from storage.bulk import copy_rows, insert_ignoring_duplicates, with_key_hash
+from storage.bulk import copy_rows, insert_ignoring_duplicates, key_digests, sum_by
 from storage.db import WRITER
 from storage.models import (
     DIMENSION_COLUMNS,
-    ROLLUP_DIMENSIONS,
     CostDaily,
     CostKey,
     CostRollup,
     DimensionValue,
     IngestRun,
+    IngestStagedKey,
     IngestStaging,
 )
+from storage.rollups import RollupSums
 
-_STAGED_COLUMNS = (
-    "ingest_run_id",
-    "source",
-    "partition",
-    "day",
-    "key_hash",
-    *COST_KEY_FIELDS,
-    *COST_AMOUNT_FIELDS,
-)
+# Daily aggregates held in memory before they are summed and staged (about 20 MB).
+FLUSH_ROWS = 65_536
+_AGGREGATE_COLUMNS = [PARTITION_FIELD, "day", *COST_KEY_FIELDS, *COST_AMOUNT_FIELDS]
 
 
 class SqlIngestWriter:
-    """Stages aggregates in `ingest_staging`, then swaps them in within the same transaction."""
+    """Stages an ingest's aggregates, then swaps them in within the same transaction.
+
+    Staging is narrow: daily amounts by key digest in `ingest_staging`, each distinct key's
+    fields once in `ingest_staged_keys`, and the per-dimension rollups summed in memory.
+    """
 
     def __init__(self, session: Session, source: str, run_id: int) -> None:
         self._session = session
         self._source = source
         self._run_id = run_id
-
-    @property
-    def _staged(self) -> ColumnElement[bool]:
-        return IngestStaging.ingest_run_id == self._run_id
+        self._staged_keys: set[str] = set()
+        self._partitions: set[str] = set()
+        self._rollups = RollupSums()
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     def stage(self, aggregates: pa.Table) -> None:
-        if aggregates.num_rows == 0:
-            return
         rows = aggregates.num_rows
-        table = with_key_hash(aggregates, COST_KEY_FIELDS)
-        if PARTITION_FIELD not in table.column_names:  # a source that knows no billing periods
-            table = table.append_column(PARTITION_FIELD, pa.array([DAYS_PARTITION] * rows))
-        table = table.append_column("source", pa.array([self._source] * rows, pa.string()))
-        table = table.append_column("ingest_run_id", pa.array([self._run_id] * rows, pa.int64()))
-        copy_rows(
-            self._session.connection(), IngestStaging.__table__, table.select(_STAGED_COLUMNS)
-        )
+        if rows == 0:
+            return
+        if PARTITION_FIELD not in aggregates.column_names:  # a source that knows no periods
+            aggregates = aggregates.append_column(
+                PARTITION_FIELD, pa.array([DAYS_PARTITION] * rows, pa.string())
+            )
+        # Batches are held and summed together before they are written: consecutive batches
+        # share days, so fewer and larger writes stage fewer rows.
+        self._pending.append(aggregates.select(_AGGREGATE_COLUMNS))
+        self._pending_rows += rows
+        if self._pending_rows >= FLUSH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        aggregates = pa.concat_tables(self._pending)
+        self._pending, self._pending_rows = [], 0
+        digests, first_rows = key_digests(aggregates, COST_KEY_FIELDS)
+        connection = self._session.connection()
+        keys = aggregates.select(list(COST_KEY_FIELDS)).take(first_rows)
+        keys = keys.append_column("key_hash", digests.take(first_rows))
+        seen = pa.array(list(self._staged_keys), pa.string())
+        keys = keys.filter(pc.invert(pc.is_in(keys.column("key_hash"), seen)))
+        if keys.num_rows:
+            copy_rows(connection, IngestStagedKey.__table__, self._with_run_id(keys))
+            self._staged_keys.update(keys.column("key_hash").to_pylist())
+        amounts = aggregates.select([PARTITION_FIELD, "day", *COST_AMOUNT_FIELDS])
+        amounts = amounts.append_column("key_hash", digests)
+        amounts = sum_by(amounts, [PARTITION_FIELD, "day", "key_hash"], COST_AMOUNT_FIELDS)
+        copy_rows(connection, IngestStaging.__table__, self._with_run_id(amounts))
+        self._partitions.update(pc.unique(aggregates.column(PARTITION_FIELD)).to_pylist())
+        self._rollups.add(aggregates)
+
+    def _with_run_id(self, table: pa.Table) -> pa.Table:
+        run_ids = pa.array(np.full(table.num_rows, self._run_id, dtype=np.int64))
+        return table.append_column("ingest_run_id", run_ids)
 
     def publish(self, run: IngestRunRecord) -> int:
+        self._flush()
         connection = self._session.connection()
         self._add_new_keys(connection)
         self._replace_partitions(connection, run.day_ranges)
         self._insert_facts(connection)
         self._insert_rollups(connection)
         self._remember_dimension_values(connection)
-        connection.execute(delete(IngestStaging).where(self._staged))
+        connection.execute(delete(IngestStaging).where(IngestStaging.ingest_run_id == self._run_id))
+        connection.execute(
+            delete(IngestStagedKey).where(IngestStagedKey.ingest_run_id == self._run_id)
+        )
         self._save_run(run)
         return self._run_id
 
     def _replace_partitions(self, connection: Connection, day_ranges: list) -> None:
         """Delete what this ingest replaces: its billing periods, and for rows without one,
         the days its files cover."""
-        periods = (
-            select(IngestStaging.partition)
-            .where(self._staged, IngestStaging.partition != DAYS_PARTITION)
-            .distinct()
-        )
+        periods = sorted(self._partitions - {DAYS_PARTITION})
         covered = _covered(day_ranges)
         for table in (CostDaily, CostRollup):
             mine = table.source == self._source
-            connection.execute(delete(table).where(mine, table.partition.in_(periods)))
+            if periods:
+                connection.execute(delete(table).where(mine, table.partition.in_(periods)))
             if covered is not None:
                 by_days = and_(table.partition == DAYS_PARTITION, covered(table))
                 connection.execute(delete(table).where(mine, by_days))
 
     def _add_new_keys(self, connection: Connection) -> None:
-        fields = [getattr(IngestStaging, name) for name in ("key_hash", *COST_KEY_FIELDS)]
-        new_keys = select(*fields).where(self._staged).distinct()
-        insert_ignoring_duplicates(
-            connection, CostKey.__table__, ["key_hash", *COST_KEY_FIELDS], new_keys
+        fields = ["key_hash", *COST_KEY_FIELDS]
+        staged = select(*(getattr(IngestStagedKey, name) for name in fields)).where(
+            IngestStagedKey.ingest_run_id == self._run_id
         )
+        insert_ignoring_duplicates(connection, CostKey.__table__, fields, staged)
 
     def _insert_facts(self, connection: Connection) -> None:
         sums = [func.sum(getattr(IngestStaging, name)) for name in COST_AMOUNT_FIELDS]
-        staged = [IngestStaging.source, IngestStaging.partition, IngestStaging.day]
+        group = [IngestStaging.partition, IngestStaging.day, CostKey.id]
         facts = (
-            select(*staged, CostKey.id, literal(self._run_id), *sums)
+            select(literal(self._source), *group, literal(self._run_id), *sums)
             .join(CostKey, CostKey.key_hash == IngestStaging.key_hash)
-            .where(self._staged)
-            .group_by(*staged, CostKey.id)
+            .where(IngestStaging.ingest_run_id == self._run_id)
+            .group_by(*group)
         )
         target = ["source", "partition", "day", "key_id", "ingest_run_id", *COST_AMOUNT_FIELDS]
         connection.execute(insert(CostDaily).from_select(target, facts))
 
     def _insert_rollups(self, connection: Connection) -> None:
-        target = ["source", "partition", "day", "dimension", "value", "service_name", "currency"]
-        target += ["billed_cost", "effective_cost"]
-        for dimension in ROLLUP_DIMENSIONS:
-            value = getattr(IngestStaging, DIMENSION_COLUMNS[dimension])
-            where = [IngestStaging.source, IngestStaging.partition, IngestStaging.day]
-            what = [value, IngestStaging.service_name, IngestStaging.currency]
-            rollup = (
-                select(*where, literal(dimension), *what)
-                .add_columns(
-                    func.sum(IngestStaging.billed_cost), func.sum(IngestStaging.effective_cost)
-                )
-                .where(self._staged)
-                .group_by(*where, *what)
-            )
-            connection.execute(insert(CostRollup).from_select(target, rollup))
+        sums = self._rollups.table()
+        if sums.num_rows == 0:
+            return
+        sources = pa.array([self._source] * sums.num_rows, pa.string())
+        copy_rows(connection, CostRollup.__table__, sums.append_column("source", sources))
 
     def _remember_dimension_values(self, connection: Connection) -> None:
         for dimension in DIMENSIONS:
-            column = getattr(IngestStaging, DIMENSION_COLUMNS[dimension])
+            column = getattr(IngestStagedKey, DIMENSION_COLUMNS[dimension])
             values = (
                 select(literal(dimension), column, func.lower(column))
-                .where(self._staged, column.is_not(None))
+                .where(IngestStagedKey.ingest_run_id == self._run_id, column.is_not(None))
                 .distinct()
             )
             insert_ignoring_duplicates(

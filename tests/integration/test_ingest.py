@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import shutil
 import time
 from datetime import date, timedelta
@@ -11,6 +12,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.domain.periods import Period
 from bot.services.ingest import IngestError
@@ -220,7 +222,7 @@ def test_an_ingest_run_records_files_checksums_and_days(store, focus_file):
 
     run = summary.record
     assert run.files[0]["name"] == str(focus_file)
-    assert len(run.files[0]["sha256"]) == 64
+    assert run.files[0]["sha256"] == hashlib.sha256(focus_file.read_bytes()).hexdigest()
     assert run.day_ranges == [(date(2024, 9, 1), date(2024, 9, 30))]
     assert run.days_covered == 30
     assert run.status == "succeeded"
@@ -347,3 +349,51 @@ def test_a_correction_dated_in_an_earlier_billing_period_replaces_nothing_of_it(
 
     assert stored_totals(store.services, APRIL) == {"USD": Decimal(30 * 10 - 50)}
     assert stored_totals(store.services, MAY) == {"USD": Decimal(31 * 20)}
+
+
+def _stored_rows(url: str) -> dict[str, list]:
+    """The facts and rollups by content (ids depend on the order rows were written)."""
+    engine = create_engine(url)
+    queries = {
+        "facts": "SELECT k.key_hash, d.day, d.source, d.partition, d.billed_cost, "
+        "d.effective_cost, d.list_cost, d.usage_quantity "
+        "FROM cost_daily d JOIN cost_keys k ON k.id = d.key_id",
+        "rollups": "SELECT source, partition, day, dimension, value, service_name, currency, "
+        "billed_cost, effective_cost FROM cost_rollup_daily",
+        "names": "SELECT dimension, value FROM dimension_values",
+    }
+    with engine.connect() as connection:
+        rows = {
+            name: sorted(map(tuple, connection.execute(text(sql))), key=repr)
+            for name, sql in queries.items()
+        }
+    engine.dispose()
+    return rows
+
+
+# Amounts as read back: integer nano-units on SQLite, NUMERIC(38,9) on PostgreSQL.
+_NANO_TOLERANCE = {"sqlite": Decimal(100), "postgres": Decimal("100e-9")}
+
+
+def test_writing_in_many_small_pieces_stores_the_same(store, tmp_path, monkeypatch):
+    files = [FOCUS_FIXTURES / name for name in FOCUS_FILES]
+    store.services.ingest.ingest(files)
+    whole = _stored_rows(store.url)
+    assert whole["facts"] and whole["rollups"]
+
+    # Every batch staged on its own, and the rollup sums compacted after every batch.
+    monkeypatch.setattr("storage.repositories.ingest.FLUSH_ROWS", 1)
+    monkeypatch.setattr("storage.rollups._COMPACT_ROWS", 1)
+    monkeypatch.setattr("bot.sources.focus.reader.BATCH_ROWS", 97)
+    store.services.ingest.ingest(files)
+
+    pieces = _stored_rows(store.url)
+    assert pieces["names"] == whole["names"]
+    for table, amounts in (("facts", 4), ("rollups", 2)):
+        keys = [row[:-amounts] for row in pieces[table]]
+        assert keys == [row[:-amounts] for row in whole[table]]
+        # Each staged piece is rounded to the store's 9 decimals (a nano-unit) before the
+        # pieces are added up, so amounts with more decimals may differ by a few nano-units.
+        for mine, theirs in zip(pieces[table], whole[table], strict=True):
+            for a, b in zip(mine[-amounts:], theirs[-amounts:], strict=True):
+                assert abs(Decimal(a) - Decimal(b)) <= _NANO_TOLERANCE[store.kind]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -681,6 +683,22 @@ def test_line_numbers_count_on_across_batches(tmp_path, monkeypatch):
     [rejection] = [r for result in results for r in result.rejections]
     assert rejection.line == 152
     assert column_total(aggregates(results)) == D(199)
+
+
+def test_the_checksum_is_the_files_sha256_and_stops_with_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "CSV_BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(reader, "BATCH_ROWS", 64)
+    path = write_csv(tmp_path / "f.csv", [{"EffectiveCost": str(i)} for i in range(500)])
+    [billing_file] = FocusSource(AllocationRules()).open([path])
+
+    assert len(list(billing_file.batches())) > 1
+    assert billing_file.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
+
+    # A reader stopped half-way stops its checksum thread too.
+    batches = billing_file.focus.batches()
+    next(batches)
+    batches.close()
+    assert not [t for t in threading.enumerate() if t.name == "costbot-checksum"]
 
 
 # --- Parquet types ------------------------------------------------------------------------

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bot.domain.cost_rows import CARRIED_FIELDS, COST_AMOUNT_FIELDS, STORED_PLACES
+from bot.domain.cost_rows import COST_AMOUNT_FIELDS, STORED_PLACES
 from bot.domain.money import split_evenly
 
 
-def spread_over_days(table: pa.Table) -> pa.Table:
+def spread_over_days(table: pa.Table, keys: Sequence[str]) -> pa.Table:
     """From rows keyed by (start_day, days, keys...) to daily rows keyed by (day, keys...).
 
     Most rows cover one day and pass through vectorised; the few multi-day charges (monthly
@@ -23,12 +25,12 @@ def spread_over_days(table: pa.Table) -> pa.Table:
     single = single.drop_columns(["start_day", "days"])
     multi = table.filter(pc.invert(one_day))
     if multi.num_rows:
-        spread = pa.Table.from_pylist(_split_rows(multi.to_pylist()), schema=single.schema)
+        spread = pa.Table.from_pylist(_split_rows(multi.to_pylist(), keys), schema=single.schema)
         single = pa.concat_tables([single, spread])
-    return _sum_daily(single)
+    return sum_by(single, ["day", *keys]).select(["day", *keys, *COST_AMOUNT_FIELDS])
 
 
-def _split_rows(rows: list[dict]) -> list[dict]:
+def _split_rows(rows: list[dict], keys: Sequence[str]) -> list[dict]:
     out: list[dict] = []
     epoch = pa.scalar(0, pa.int32()).cast(pa.date32()).as_py()
     for row in rows:
@@ -37,17 +39,19 @@ def _split_rows(rows: list[dict]) -> list[dict]:
             name: split_evenly(row[name], days, places=STORED_PLACES) for name in COST_AMOUNT_FIELDS
         }
         first = epoch.toordinal() + int(row["start_day"])
-        keys = {name: row[name] for name in CARRIED_FIELDS}
+        carried = {name: row[name] for name in keys}
         for offset in range(days):
             day = epoch.fromordinal(first + offset)
-            out.append({**keys, **{n: shares[n][offset] for n in COST_AMOUNT_FIELDS}, "day": day})
+            out.append(
+                {**carried, **{n: shares[n][offset] for n in COST_AMOUNT_FIELDS}, "day": day}
+            )
     return out
 
 
-def _sum_daily(table: pa.Table) -> pa.Table:
-    keys = ["day", *CARRIED_FIELDS]
-    summed = table.group_by(keys, use_threads=False).aggregate(
+def sum_by(table: pa.Table, keys: Sequence[str]) -> pa.Table:
+    """The amounts summed per distinct `keys`."""
+    summed = table.group_by(list(keys), use_threads=False).aggregate(
         [(name, "sum") for name in COST_AMOUNT_FIELDS]
     )
     renamed = [n.removesuffix("_sum") if n.endswith("_sum") else n for n in summed.column_names]
-    return summed.rename_columns(renamed).select([*keys, *COST_AMOUNT_FIELDS])
+    return summed.rename_columns(renamed)
