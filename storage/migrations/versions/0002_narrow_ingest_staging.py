@@ -1,9 +1,11 @@
-"""Leaner ingest: narrow staging, each key staged once, one replacement index per table
+"""Leaner ingest: narrow staging, each key staged once, fewer indexes to maintain
 
 Staging holds only an ingest in progress and is emptied when it publishes, so the old table is
-dropped and recreated rather than altered. The (source, partition) and (source, day) indexes
-become one (source, partition, day) index that serves both kinds of replacement: one index
-less to maintain on every insert.
+dropped and recreated rather than altered (and on PostgreSQL it is UNLOGGED: nothing in it
+needs to survive a crash). The (source, partition) and (source, day) indexes become one
+(source, partition, day) index that serves both kinds of replacement. On PostgreSQL the
+primary key of cost_daily carries the amounts (INCLUDE), replacing the covering index. The
+facts' foreign key to ingest_runs goes: it locked the run row once per fact written.
 
 Revision ID: 0002
 Revises: 0001
@@ -82,6 +84,12 @@ def _create_staging(*, wide: bool) -> None:
     )
 
 
+_FACT_KEY = "key_id, day, source, partition"
+_RUN_FOREIGN_KEY = "fk_cost_daily_ingest_run_id_ingest_runs"
+# SQLite's constraints are unnamed: batch mode names them by this convention to find them.
+_NAMING = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
+# Batch mode rebuilds the table on SQLite, and reflection does not see WITHOUT ROWID.
+_FACTS_TABLE_KWARGS = {"sqlite_with_rowid": False}
 _REPLACEMENT_INDEXES = {
     "cost_daily": "ix_cost_daily",
     "cost_rollup_daily": "ix_cost_rollup",
@@ -103,9 +111,51 @@ def upgrade() -> None:
         *_key_fields(),
         sa.PrimaryKeyConstraint("ingest_run_id", "key_hash"),
     )
+    _drop_run_foreign_key()
+    if op.get_bind().dialect.name == "postgresql":
+        for table in ("ingest_staging", "ingest_staged_keys"):
+            op.execute(f"ALTER TABLE {table} SET UNLOGGED")
+        op.drop_index("ix_cost_daily_key_day_amounts", table_name="cost_daily")
+        op.execute(
+            "ALTER TABLE cost_daily DROP CONSTRAINT cost_daily_pkey, "
+            f"ADD CONSTRAINT cost_daily_pkey PRIMARY KEY ({_FACT_KEY}) "
+            "INCLUDE (billed_cost, effective_cost)"
+        )
+
+
+def _drop_run_foreign_key() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint("cost_daily_ingest_run_id_fkey", "cost_daily", type_="foreignkey")
+        return
+    with op.batch_alter_table(
+        "cost_daily", naming_convention=_NAMING, table_kwargs=_FACTS_TABLE_KWARGS
+    ) as batch_op:
+        batch_op.drop_constraint(_RUN_FOREIGN_KEY, type_="foreignkey")
+
+
+def _restore_run_foreign_key() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_foreign_key(
+            "cost_daily_ingest_run_id_fkey", "cost_daily", "ingest_runs", ["ingest_run_id"], ["id"]
+        )
+        return
+    with op.batch_alter_table("cost_daily", table_kwargs=_FACTS_TABLE_KWARGS) as batch_op:
+        batch_op.create_foreign_key(_RUN_FOREIGN_KEY, "ingest_runs", ["ingest_run_id"], ["id"])
 
 
 def downgrade() -> None:
+    _restore_run_foreign_key()
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "ALTER TABLE cost_daily DROP CONSTRAINT cost_daily_pkey, "
+            f"ADD CONSTRAINT cost_daily_pkey PRIMARY KEY ({_FACT_KEY})"
+        )
+        op.create_index(
+            "ix_cost_daily_key_day_amounts",
+            "cost_daily",
+            ["key_id", "day"],
+            postgresql_include=["billed_cost", "effective_cost"],
+        )
     for table, prefix in _REPLACEMENT_INDEXES.items():
         op.drop_index(f"{prefix}_source_partition_day", table_name=table)
         op.create_index(f"{prefix}_source_day", table, ["source", "day"])
