@@ -101,3 +101,24 @@ def insert_ignoring_duplicates(
     connection.execute(
         make_insert(target).from_select(list(columns), rows).on_conflict_do_nothing()
     )
+
+
+def upsert_adding(
+    connection: Connection,
+    target: Table,
+    columns: Sequence[str],
+    rows: Select,
+    *,
+    add: Sequence[str],
+    replace: Sequence[str] = (),
+) -> None:
+    """INSERT ... SELECT where a row that exists already (same primary key) gets the new values
+    of `add` added to its own and those of `replace` instead (ON CONFLICT DO UPDATE)."""
+    make_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = make_insert(target).from_select(list(columns), rows)
+    updates = {name: target.c[name] + statement.excluded[name] for name in add}
+    updates |= {name: statement.excluded[name] for name in replace}
+    statement = statement.on_conflict_do_update(
+        index_elements=[column.name for column in target.primary_key.columns], set_=updates
+    )
+    connection.execute(statement)

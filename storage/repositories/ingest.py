@@ -10,11 +10,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     and_,
     delete,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -30,7 +30,13 @@ from bot.domain.cost_rows import (
     PARTITION_FIELD,
 )
 from bot.services.ports import IngestRunRecord
-from storage.bulk import copy_rows, insert_ignoring_duplicates, key_digests, sum_by
+from storage.bulk import (
+    copy_rows,
+    insert_ignoring_duplicates,
+    key_digests,
+    sum_by,
+    upsert_adding,
+)
 from storage.db import WRITER
 from storage.models import (
     DIMENSION_COLUMNS,
@@ -51,10 +57,14 @@ _AGGREGATE_COLUMNS = [PARTITION_FIELD, "day", *COST_KEY_FIELDS, *COST_AMOUNT_FIE
 
 
 class SqlIngestWriter:
-    """Stages an ingest's aggregates, then swaps them in within the same transaction.
+    """Writes an ingest's aggregates as they stream in, within one transaction.
 
-    Staging is narrow: daily amounts by key digest in `ingest_staging`, each distinct key's
-    fields once in `ingest_staged_keys`, and the per-dimension rollups summed in memory.
+    Every FLUSH_ROWS aggregates are summed and written: new keys to cost_keys (staged once each
+    through `ingest_staged_keys`), and amounts through the narrow `ingest_staging` into
+    cost_daily. A billing period's old rows are deleted when the ingest first meets it, and
+    later amounts for the same key and day are added on. Rows without a billing period wait in
+    staging until the end, when the days the files cover are known. The per-dimension rollups
+    are summed in memory and written last. Readers see none of it until the commit.
     """
 
     def __init__(self, session: Session, source: str, run_id: int) -> None:
@@ -62,7 +72,7 @@ class SqlIngestWriter:
         self._source = source
         self._run_id = run_id
         self._staged_keys: set[str] = set()
-        self._partitions: set[str] = set()
+        self._replaced: set[str] = set()  # billing periods whose old rows are deleted
         self._rollups = RollupSums()
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
@@ -76,83 +86,103 @@ class SqlIngestWriter:
                 PARTITION_FIELD, pa.array([DAYS_PARTITION] * rows, pa.string())
             )
         # Batches are held and summed together before they are written: consecutive batches
-        # share days, so fewer and larger writes stage fewer rows.
+        # share days, so fewer and larger writes carry fewer rows.
         self._pending.append(aggregates.select(_AGGREGATE_COLUMNS))
         self._pending_rows += rows
         if self._pending_rows >= FLUSH_ROWS:
             self._flush()
+
+    def publish(self, run: IngestRunRecord) -> int:
+        self._flush()
+        connection = self._session.connection()
+        self._replace_days(connection, run.day_ranges)
+        self._add_facts(connection, _staged_days(self._run_id))
+        self._insert_rollups(connection)
+        connection.execute(delete(IngestStaging).where(IngestStaging.ingest_run_id == self._run_id))
+        self._save_run(run)
+        return self._run_id
 
     def _flush(self) -> None:
         if not self._pending:
             return
         aggregates = pa.concat_tables(self._pending)
         self._pending, self._pending_rows = [], 0
-        digests, first_rows = key_digests(aggregates, COST_KEY_FIELDS)
         connection = self._session.connection()
-        keys = aggregates.select(list(COST_KEY_FIELDS)).take(first_rows)
-        keys = keys.append_column("key_hash", digests.take(first_rows))
-        seen = pa.array(list(self._staged_keys), pa.string())
-        keys = keys.filter(pc.invert(pc.is_in(keys.column("key_hash"), seen)))
-        if keys.num_rows:
-            copy_rows(connection, IngestStagedKey.__table__, self._with_run_id(keys))
-            self._staged_keys.update(keys.column("key_hash").to_pylist())
+        digests, first_rows = key_digests(aggregates, COST_KEY_FIELDS)
+        self._add_keys(connection, aggregates.take(first_rows), digests.take(first_rows))
         amounts = aggregates.select([PARTITION_FIELD, "day", *COST_AMOUNT_FIELDS])
         amounts = amounts.append_column("key_hash", digests)
         amounts = sum_by(amounts, [PARTITION_FIELD, "day", "key_hash"], COST_AMOUNT_FIELDS)
         copy_rows(connection, IngestStaging.__table__, self._with_run_id(amounts))
-        self._partitions.update(pc.unique(aggregates.column(PARTITION_FIELD)).to_pylist())
+        periods = set(pc.unique(aggregates.column(PARTITION_FIELD)).to_pylist())
+        self._replace_periods(connection, periods - self._replaced - {DAYS_PARTITION})
+        # Rows of a billing period go in now; rows without one wait for publish().
+        periods_only = and_(_staged(self._run_id), IngestStaging.partition != DAYS_PARTITION)
+        self._add_facts(connection, periods_only)
+        connection.execute(delete(IngestStaging).where(periods_only))
         self._rollups.add(aggregates)
+
+    def _add_keys(self, connection: Connection, rows: pa.Table, digests: pa.Array) -> None:
+        """Add the keys this ingest has not met yet, and remember their dimension values."""
+        keys = rows.select(list(COST_KEY_FIELDS)).append_column("key_hash", digests)
+        seen = pa.array(list(self._staged_keys), pa.string())
+        keys = keys.filter(pc.invert(pc.is_in(keys.column("key_hash"), seen)))
+        if keys.num_rows == 0:
+            return
+        copy_rows(connection, IngestStagedKey.__table__, self._with_run_id(keys))
+        self._staged_keys.update(keys.column("key_hash").to_pylist())
+        fields = ["key_hash", *COST_KEY_FIELDS]
+        mine = IngestStagedKey.ingest_run_id == self._run_id
+        staged = select(*(getattr(IngestStagedKey, name) for name in fields)).where(mine)
+        insert_ignoring_duplicates(connection, CostKey.__table__, fields, staged)
+        self._remember_dimension_values(connection)
+        connection.execute(delete(IngestStagedKey).where(mine))
 
     def _with_run_id(self, table: pa.Table) -> pa.Table:
         run_ids = pa.array(np.full(table.num_rows, self._run_id, dtype=np.int64))
         return table.append_column("ingest_run_id", run_ids)
 
-    def publish(self, run: IngestRunRecord) -> int:
-        self._flush()
-        connection = self._session.connection()
-        self._add_new_keys(connection)
-        self._replace_partitions(connection, run.day_ranges)
-        self._insert_facts(connection)
-        self._insert_rollups(connection)
-        self._remember_dimension_values(connection)
-        connection.execute(delete(IngestStaging).where(IngestStaging.ingest_run_id == self._run_id))
-        connection.execute(
-            delete(IngestStagedKey).where(IngestStagedKey.ingest_run_id == self._run_id)
-        )
-        self._save_run(run)
-        return self._run_id
-
-    def _replace_partitions(self, connection: Connection, day_ranges: list) -> None:
-        """Delete what this ingest replaces: its billing periods, and for rows without one,
-        the days its files cover."""
-        periods = sorted(self._partitions - {DAYS_PARTITION})
-        covered = _covered(day_ranges)
+    def _replace_periods(self, connection: Connection, periods: set[str]) -> None:
+        """Delete the old rows of billing periods this ingest has just met."""
+        if not periods:
+            return
         for table in (CostDaily, CostRollup):
             mine = table.source == self._source
-            if periods:
-                connection.execute(delete(table).where(mine, table.partition.in_(periods)))
-            if covered is not None:
-                by_days = and_(table.partition == DAYS_PARTITION, covered(table))
-                connection.execute(delete(table).where(mine, by_days))
+            connection.execute(delete(table).where(mine, table.partition.in_(sorted(periods))))
+        self._replaced |= periods
 
-    def _add_new_keys(self, connection: Connection) -> None:
-        fields = ["key_hash", *COST_KEY_FIELDS]
-        staged = select(*(getattr(IngestStagedKey, name) for name in fields)).where(
-            IngestStagedKey.ingest_run_id == self._run_id
-        )
-        insert_ignoring_duplicates(connection, CostKey.__table__, fields, staged)
+    def _replace_days(self, connection: Connection, day_ranges: list) -> None:
+        """Delete the old rows without a billing period on the days this ingest's files cover."""
+        covered = _covered(day_ranges)
+        if covered is None:
+            return
+        for table in (CostDaily, CostRollup):
+            mine = table.source == self._source
+            connection.execute(
+                delete(table).where(mine, table.partition == DAYS_PARTITION, covered(table))
+            )
 
-    def _insert_facts(self, connection: Connection) -> None:
-        sums = [func.sum(getattr(IngestStaging, name)) for name in COST_AMOUNT_FIELDS]
-        group = [IngestStaging.partition, IngestStaging.day, CostKey.id]
+    def _add_facts(self, connection: Connection, staged: ColumnElement[bool]) -> None:
+        """Move staged amounts into cost_daily, adding to rows this ingest already wrote.
+
+        Staged rows are unique per (partition, day, key): each flush sums its own.
+        """
+        amounts = [getattr(IngestStaging, name) for name in COST_AMOUNT_FIELDS]
+        where = [IngestStaging.partition, IngestStaging.day, CostKey.id]
         facts = (
-            select(literal(self._source), *group, literal(self._run_id), *sums)
+            select(literal(self._source), *where, literal(self._run_id), *amounts)
             .join(CostKey, CostKey.key_hash == IngestStaging.key_hash)
-            .where(IngestStaging.ingest_run_id == self._run_id)
-            .group_by(*group)
+            .where(staged)
         )
         target = ["source", "partition", "day", "key_id", "ingest_run_id", *COST_AMOUNT_FIELDS]
-        connection.execute(insert(CostDaily).from_select(target, facts))
+        upsert_adding(
+            connection,
+            CostDaily.__table__,
+            target,
+            facts,
+            add=COST_AMOUNT_FIELDS,
+            replace=["ingest_run_id"],
+        )
 
     def _insert_rollups(self, connection: Connection) -> None:
         sums = self._rollups.table()
@@ -189,6 +219,14 @@ class SqlIngestWriter:
         row.day_ranges = [[s.isoformat(), e.isoformat()] for s, e in run.day_ranges]
         row.totals = run.totals
         row.error = run.error
+
+
+def _staged(run_id: int) -> ColumnElement[bool]:
+    return IngestStaging.ingest_run_id == run_id
+
+
+def _staged_days(run_id: int) -> ColumnElement[bool]:
+    return and_(_staged(run_id), IngestStaging.partition == DAYS_PARTITION)
 
 
 def _covered(day_ranges: list[tuple[date, date]]):

@@ -157,8 +157,8 @@ def test_a_failure_mid_ingest_leaves_the_store_exactly_as_before(store, monkeypa
     def explode(*_args):
         raise RuntimeError("disk full")
 
-    # Fails after the old days were deleted and the new rows copied in.
-    monkeypatch.setattr(SqlIngestWriter, "_remember_dimension_values", explode)
+    # Fails at the very end: after old rows were deleted and every new key and fact written.
+    monkeypatch.setattr(SqlIngestWriter, "_insert_rollups", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         store.services.ingest.ingest(
             [
