@@ -56,6 +56,11 @@ def copy_rows(connection: Connection, target: Table, table: pa.Table) -> None:
 
 
 def _copy_postgres(connection: Connection, target: Table, table: pa.Table) -> None:
+    # Rounded here, half to even as on SQLite (nano_units): PostgreSQL would round the extra
+    # digits of a NUMERIC(38,9) column half away from zero.
+    for index, name in enumerate(table.column_names):
+        if pa.types.is_decimal(table.column(name).type):
+            table = table.set_column(index, name, stored_decimals(table.column(name)))
     buffer = io.BytesIO()
     pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
     columns = ", ".join(table.column_names)
@@ -80,10 +85,16 @@ def _executemany_sqlite(connection: Connection, target: Table, table: pa.Table) 
     connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
 
 
+def stored_decimals(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Amounts rounded half to even to the store's MONEY_SCALE decimal places."""
+    rounded = pc.round(amounts, ndigits=MONEY_SCALE, round_mode="half_to_even")
+    return rounded.cast(pa.decimal128(38, MONEY_SCALE))
+
+
 def nano_units(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
     """Decimal amounts as the integer 10^-9 units SQLite stores (see storage.types)."""
     try:
-        rounded = pc.round(amounts, ndigits=MONEY_SCALE).cast(pa.decimal128(27, MONEY_SCALE))
+        rounded = stored_decimals(amounts).cast(pa.decimal128(27, MONEY_SCALE))
         scaled = pc.multiply(rounded, pa.scalar(Decimal(10**MONEY_SCALE), pa.decimal128(10, 0)))
         return pc.cast(scaled, pa.int64())
     except pa.ArrowInvalid:

@@ -100,6 +100,7 @@ class SqlIngestWriter:
         self._insert_rollups(connection)
         connection.execute(delete(IngestStaging).where(IngestStaging.ingest_run_id == self._run_id))
         self._save_run(run)
+        _refresh_sqlite_statistics(connection)
         return self._run_id
 
     def _flush(self) -> None:
@@ -219,6 +220,15 @@ class SqlIngestWriter:
         row.day_ranges = [[s.isoformat(), e.isoformat()] for s, e in run.day_ranges]
         row.totals = run.totals
         row.error = run.error
+
+
+def _refresh_sqlite_statistics(connection: Connection) -> None:
+    """Let SQLite's planner know the tables' new sizes, as its documentation advises after big
+    changes: `optimize` analyses only what changed a lot, and `analysis_limit` keeps each
+    look to a sample (milliseconds). PostgreSQL's autovacuum does this by itself."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        connection.exec_driver_sql("PRAGMA optimize")
 
 
 def _staged(run_id: int) -> ColumnElement[bool]:

@@ -397,3 +397,25 @@ def test_writing_in_many_small_pieces_stores_the_same(store, tmp_path, monkeypat
         for mine, theirs in zip(pieces[table], whole[table], strict=True):
             for a, b in zip(mine[-amounts:], theirs[-amounts:], strict=True):
                 assert abs(Decimal(a) - Decimal(b)) <= _NANO_TOLERANCE[store.kind]
+
+
+def test_digits_past_the_ninth_are_rounded_half_to_even_on_both_databases(store, tmp_path):
+    path = write_focus_csv(
+        tmp_path / "fine.csv",
+        [
+            {"ResourceId": "i-even", "EffectiveCost": "0.0000000025"},
+            {"ResourceId": "i-odd", "EffectiveCost": "0.0000000035"},
+            {"ResourceId": "i-down", "EffectiveCost": "-0.0000000025"},
+        ],
+    )
+    store.services.ingest.ingest([path])
+
+    rows = store.services.cost_store.sum_cost(
+        date(2024, 9, 1), date(2024, 9, 1), "effective", group_by=("resource_id",)
+    )
+    by_resource = {resource: cost for resource, _currency, cost in rows}
+    assert by_resource == {
+        "i-even": Decimal("0.000000002"),
+        "i-odd": Decimal("0.000000004"),
+        "i-down": Decimal("-0.000000002"),
+    }
