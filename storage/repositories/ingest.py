@@ -166,14 +166,16 @@ class SqlIngestWriter:
     def _add_facts(self, connection: Connection, staged: ColumnElement[bool]) -> None:
         """Move staged amounts into cost_daily, adding to rows this ingest already wrote.
 
-        Staged rows are unique per (partition, day, key): each flush sums its own.
+        Summed per (partition, day, key) first: rows without a billing period are staged by
+        several flushes, and one statement may not update a row twice.
         """
-        amounts = [getattr(IngestStaging, name) for name in COST_AMOUNT_FIELDS]
-        where = [IngestStaging.partition, IngestStaging.day, CostKey.id]
+        sums = [func.sum(getattr(IngestStaging, name)) for name in COST_AMOUNT_FIELDS]
+        group = [IngestStaging.partition, IngestStaging.day, CostKey.id]
         facts = (
-            select(literal(self._source), *where, literal(self._run_id), *amounts)
+            select(literal(self._source), *group, literal(self._run_id), *sums)
             .join(CostKey, CostKey.key_hash == IngestStaging.key_hash)
             .where(staged)
+            .group_by(*group)
         )
         target = ["source", "partition", "day", "key_id", "ingest_run_id", *COST_AMOUNT_FIELDS]
         upsert_adding(

@@ -385,6 +385,7 @@ def test_writing_in_many_small_pieces_stores_the_same(store, tmp_path, monkeypat
     monkeypatch.setattr("storage.repositories.ingest.FLUSH_ROWS", 1)
     monkeypatch.setattr("storage.rollups._COMPACT_ROWS", 1)
     monkeypatch.setattr("bot.sources.focus.reader.BATCH_ROWS", 97)
+    monkeypatch.setattr("bot.sources.focus.reader.CSV_BLOCK_BYTES", 4096)
     store.services.ingest.ingest(files)
 
     pieces = _stored_rows(store.url)
@@ -419,3 +420,25 @@ def test_digits_past_the_ninth_are_rounded_half_to_even_on_both_databases(store,
         "i-odd": Decimal("0.000000004"),
         "i-down": Decimal("-0.000000002"),
     }
+
+
+def test_rows_without_a_billing_period_add_up_across_pieces(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("storage.repositories.ingest.FLUSH_ROWS", 1)
+    monkeypatch.setattr("bot.sources.focus.reader.BATCH_ROWS", 7)
+    monkeypatch.setattr("bot.sources.focus.reader.CSV_BLOCK_BYTES", 256)
+    # One key on one day in every batch, plus a second day; no BillingPeriodStart column.
+    rows = [{"EffectiveCost": "0.25"} for _ in range(40)]
+    rows += [{"EffectiveCost": "1", "ChargePeriodStart": "2024-09-02T00:00:00Z",
+              "ChargePeriodEnd": "2024-09-03T00:00:00Z"}]  # fmt: skip
+    path = write_focus_csv(tmp_path / "no-periods.csv", rows)
+
+    store.services.ingest.ingest([path])
+    store.services.ingest.ingest([path])  # and again: replaced, not added
+
+    daily = store.services.cost_store.sum_cost(
+        date(2024, 9, 1), date(2024, 9, 2), "effective", group_by=("day",)
+    )
+    assert [(day, cost) for day, _currency, cost in daily] == [
+        (date(2024, 9, 1), Decimal(10)),
+        (date(2024, 9, 2), Decimal(1)),
+    ]
