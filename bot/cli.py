@@ -155,11 +155,17 @@ def demo(
 ) -> None:
     """Run the bot against a local Slack sandbox in your browser, with demo data."""
     from bot.demo import run_demo_forever, start_demo
+    from bot.sources.demo import DEMO_PROJECT
 
     running = _run(
         lambda: start_demo(settings=Settings(), data_dir=data_dir, port=port, config_path=config)
     )
-    typer.echo(f"costbot sandbox: open {running.url} and type /cost fraud-detection (Ctrl-C stops)")
+    # What the data holds, as `costbot top` and `costbot cost` print it, before the sandbox.
+    costs = running.services.costs
+    this_month = parse_period("mtd", costs.today())
+    typer.echo(render_top_report(costs.top("project", this_month, 10)))
+    typer.echo(render_cost_report(costs.cost("project", DEMO_PROJECT, this_month)))
+    typer.echo(f"costbot sandbox: open {running.url} and type /cost {DEMO_PROJECT} (Ctrl-C stops)")
     run_demo_forever(running)
 
 

@@ -63,6 +63,8 @@ STATIC_COLUMNS = {
 }
 REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-west-2": "US West (Oregon)",
                 "eu-west-1": "Europe (Ireland)"}
+# The project the demo shows first (`make demo` prints its cost).
+DEMO_PROJECT = "fraud-detection"
 # name: (team, owner, model, region where production runs)
 PROJECTS = {
     "fraud-detection": ("risk", "alice@example.com", "fraud-xgb-v3", "us-east-1"),
