@@ -11,9 +11,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, Select, Table
+from sqlalchemy import Connection, Select, Table, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 
 from storage.types import MONEY_SCALE
 
@@ -91,6 +92,21 @@ def stored_decimals(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
     return rounded.cast(pa.decimal128(38, MONEY_SCALE))
 
 
+def stored_amounts(table: pa.Table, amounts: Sequence[str]) -> pa.Table:
+    """`table` with its `amounts` columns rounded as the store keeps them (stored_decimals)."""
+    for name in amounts:
+        table = table.set_column(
+            table.column_names.index(name), name, stored_decimals(table.column(name))
+        )
+    return table
+
+
+SQLITE_TOO_LARGE = (
+    "An amount is too large for the SQLite store (over 9 billion for one cost on one day); "
+    "use PostgreSQL (COSTBOT_DATABASE_URL=postgresql+psycopg://...)."
+)
+
+
 def nano_units(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
     """Decimal amounts as the integer 10^-9 units SQLite stores (see storage.types)."""
     try:
@@ -98,10 +114,7 @@ def nano_units(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
         scaled = pc.multiply(rounded, pa.scalar(Decimal(10**MONEY_SCALE), pa.decimal128(10, 0)))
         return pc.cast(scaled, pa.int64())
     except pa.ArrowInvalid:
-        raise OverflowError(
-            "An amount is too large for the SQLite store (over 9 billion in one row); "
-            "use PostgreSQL (COSTBOT_DATABASE_URL=postgresql+psycopg://...)."
-        ) from None
+        raise OverflowError(SQLITE_TOO_LARGE) from None
 
 
 def insert_ignoring_duplicates(
@@ -125,11 +138,27 @@ def upsert_adding(
 ) -> None:
     """INSERT ... SELECT where a row that exists already (same primary key) gets the new values
     of `add` added to its own and those of `replace` instead (ON CONFLICT DO UPDATE)."""
-    make_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = make_insert(target).from_select(list(columns), rows)
-    updates = {name: target.c[name] + statement.excluded[name] for name in add}
+    postgres = connection.dialect.name == "postgresql"
+    statement = (pg_insert if postgres else sqlite_insert)(target).from_select(list(columns), rows)
+    if postgres:
+        updates = {name: target.c[name] + statement.excluded[name] for name in add}
+    else:
+        # SQLite's `+` turns an int64 overflow into an inexact REAL without a word; its sum()
+        # raises instead. (Amounts are integer nano-units there: see storage.types.)
+        updates = {
+            name: literal_column(
+                f"(SELECT sum(v) FROM (SELECT {target.name}.{name} AS v "
+                f"UNION ALL SELECT excluded.{name}))"
+            )
+            for name in add
+        }
     updates |= {name: statement.excluded[name] for name in replace}
     statement = statement.on_conflict_do_update(
         index_elements=[column.name for column in target.primary_key.columns], set_=updates
     )
-    connection.execute(statement)
+    try:
+        connection.execute(statement)
+    except OperationalError as error:
+        if "integer overflow" in str(error):
+            raise OverflowError(SQLITE_TOO_LARGE) from None
+        raise

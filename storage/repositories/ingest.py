@@ -34,6 +34,7 @@ from storage.bulk import (
     copy_rows,
     insert_ignoring_duplicates,
     key_digests,
+    stored_amounts,
     sum_by,
     upsert_adding,
 )
@@ -51,6 +52,7 @@ from storage.models import (
 from storage.rollups import RollupSums
 
 PUBLISH_WORK_MEM = "64MB"
+INGEST_LOCK = "costbot-ingest"
 # Daily aggregates held in memory before they are summed and staged (about 20 MB).
 FLUSH_ROWS = 65_536
 _AGGREGATE_COLUMNS = [PARTITION_FIELD, "day", *COST_KEY_FIELDS, *COST_AMOUNT_FIELDS]
@@ -110,10 +112,14 @@ class SqlIngestWriter:
         self._pending, self._pending_rows = [], 0
         connection = self._session.connection()
         digests, first_rows = key_digests(aggregates, COST_KEY_FIELDS)
-        self._add_keys(connection, aggregates.take(first_rows), digests.take(first_rows))
+        keys = aggregates.select(list(COST_KEY_FIELDS)).take(first_rows)
+        keys = keys.append_column("key_hash", digests.take(first_rows))
+        self._add_keys(connection, keys)
         amounts = aggregates.select([PARTITION_FIELD, "day", *COST_AMOUNT_FIELDS])
         amounts = amounts.append_column("key_hash", digests)
         amounts = sum_by(amounts, [PARTITION_FIELD, "day", "key_hash"], COST_AMOUNT_FIELDS)
+        # Rounded to the stored decimals here, so the rollups add up what the facts hold.
+        amounts = stored_amounts(amounts, COST_AMOUNT_FIELDS)
         copy_rows(connection, IngestStaging.__table__, self._with_run_id(amounts))
         periods = set(pc.unique(aggregates.column(PARTITION_FIELD)).to_pylist())
         self._replace_periods(connection, periods - self._replaced - {DAYS_PARTITION})
@@ -121,13 +127,12 @@ class SqlIngestWriter:
         periods_only = and_(_staged(self._run_id), IngestStaging.partition != DAYS_PARTITION)
         self._add_facts(connection, periods_only)
         connection.execute(delete(IngestStaging).where(periods_only))
-        self._rollups.add(aggregates)
+        self._rollups.add(_with_keys(amounts, keys))
 
-    def _add_keys(self, connection: Connection, rows: pa.Table, digests: pa.Array) -> None:
+    def _add_keys(self, connection: Connection, keys: pa.Table) -> None:
         """Add the keys this ingest has not met yet, and remember their dimension values."""
-        keys = rows.select(list(COST_KEY_FIELDS)).append_column("key_hash", digests)
-        seen = pa.array(list(self._staged_keys), pa.string())
-        keys = keys.filter(pc.invert(pc.is_in(keys.column("key_hash"), seen)))
+        unseen = [digest not in self._staged_keys for digest in keys.column("key_hash").to_pylist()]
+        keys = keys.filter(pa.array(unseen, pa.bool_()))
         if keys.num_rows == 0:
             return
         copy_rows(connection, IngestStagedKey.__table__, self._with_run_id(keys))
@@ -224,6 +229,18 @@ class SqlIngestWriter:
         row.error = run.error
 
 
+def _with_keys(amounts: pa.Table, keys: pa.Table) -> pa.Table:
+    """Amounts by key digest, with each key's descriptive fields alongside."""
+    rows = pc.index_in(amounts.column("key_hash"), value_set=keys.column("key_hash"))
+    fields = keys.drop_columns(["key_hash"]).take(rows)
+    return pa.table(
+        {
+            **{n: amounts.column(n) for n in amounts.column_names},
+            **dict(zip(fields.column_names, fields.columns, strict=True)),
+        }
+    )
+
+
 def _refresh_sqlite_statistics(connection: Connection) -> None:
     """Let SQLite's planner know the tables' new sizes, as its documentation advises after big
     changes: `optimize` analyses only what changed a lot, and `analysis_limit` keeps each
@@ -260,7 +277,7 @@ class SqlIngestStore:
         try:
             with session.begin():
                 session.connection(execution_options=WRITER)
-                _lock_source(session, run.source)
+                _lock_ingests(session)
                 _size_postgres_work_memory(session)
                 row = IngestRun(
                     source=run.source,
@@ -284,12 +301,12 @@ def _size_postgres_work_memory(session: Session) -> None:
         session.execute(text(f"SET LOCAL work_mem = '{PUBLISH_WORK_MEM}'"))
 
 
-def _lock_source(session: Session, source: str) -> None:
-    """Serialise ingests of one source across processes and replicas.
+def _lock_ingests(session: Session) -> None:
+    """Let one ingest write at a time, across processes and replicas.
 
-    SQLite's BEGIN IMMEDIATE already admits one writer at a time; PostgreSQL needs a lock so
-    two replicas replacing the same days cannot interleave their deletes and inserts.
+    Ingests of different sources share cost_keys and dimension_values: two of them adding the
+    same new keys in a different order would deadlock each other. SQLite's BEGIN IMMEDIATE
+    already admits one writer at a time; on PostgreSQL a transaction-level advisory lock does.
     """
     if session.get_bind().dialect.name == "postgresql":
-        key = func.hashtext(f"costbot-ingest:{source}")
-        session.execute(select(func.pg_advisory_xact_lock(key)))
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(INGEST_LOCK))))

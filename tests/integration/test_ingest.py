@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import shutil
+import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -441,4 +442,84 @@ def test_rows_without_a_billing_period_add_up_across_pieces(store, tmp_path, mon
     assert [(day, cost) for day, _currency, cost in daily] == [
         (date(2024, 9, 1), Decimal(10)),
         (date(2024, 9, 2), Decimal(1)),
+    ]
+
+
+def test_the_rollups_add_up_to_exactly_what_the_facts_hold(store, tmp_path):
+    # Each resource's amount rounds to nothing at the store's 9 decimals; so must their sums.
+    rows = [
+        {"EffectiveCost": "0.0000000004", "ResourceId": f"i-{n}", "Tags": '{"team": "ml"}'}
+        for n in range(1000)
+    ]
+    store.services.ingest.ingest([write_focus_csv(tmp_path / "tiny.csv", rows)])
+
+    engine = create_engine(store.url)
+    with engine.connect() as connection:
+        facts = connection.execute(text("SELECT sum(effective_cost) FROM cost_daily")).scalar()
+        rollups = connection.execute(
+            text("SELECT dimension, sum(effective_cost) FROM cost_rollup_daily GROUP BY dimension")
+        ).all()
+    engine.dispose()
+    assert Decimal(facts) == 0
+    assert {dimension: Decimal(total) for dimension, total in rollups} == {
+        dimension: 0 for dimension, _ in rollups
+    }
+    assert len(rollups) == 8
+
+
+def _one_charge(path, cost: str, resource: str = "i-1"):
+    header = [*FOCUS_HEADER, "BillingPeriodStart"]
+    row = {"EffectiveCost": cost, "ResourceId": resource, "BillingPeriodStart": "2024-09-01"}
+    return write_focus_csv(path, [row], header)
+
+
+def test_a_days_cost_past_sqlites_range_is_refused_not_rounded(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("storage.repositories.ingest.FLUSH_ROWS", 1)
+    files = [
+        _one_charge(tmp_path / "a.csv", "5000000000.5"),
+        _one_charge(tmp_path / "b.csv", "5000000000.5"),
+        _one_charge(tmp_path / "c.csv", "-5000000000.5", resource="i-2"),
+    ]
+    if store.kind == "sqlite":
+        before = snapshot(store.url)
+        with pytest.raises(OverflowError, match="too large for the SQLite store"):
+            store.services.ingest.ingest(files)
+        assert snapshot(store.url) == before
+    else:
+        store.services.ingest.ingest(files)
+        assert stored_totals(store.services) == {"USD": Decimal("5000000000.5")}
+
+
+def test_ingests_of_two_sources_at_once_both_land(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("storage.repositories.ingest.FLUSH_ROWS", 1)
+    monkeypatch.setattr("bot.sources.focus.reader.BATCH_ROWS", 5)
+    monkeypatch.setattr("bot.sources.focus.reader.CSV_BLOCK_BYTES", 256)
+    # The same resources in opposite orders: both ingests add the same new keys.
+    rows = [{"EffectiveCost": "1", "ResourceId": f"i-{n}"} for n in range(60)]
+    forward = write_focus_csv(tmp_path / "forward.csv", rows)
+    backward = write_focus_csv(tmp_path / "backward.csv", rows[::-1])
+    errors: list[BaseException] = []
+
+    def ingest(path, source):
+        try:
+            store.build().ingest.ingest([path], source=source)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=ingest, args=(forward, "aws")),
+        threading.Thread(target=ingest, args=(backward, "gcp")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    rows_by_source = store.services.cost_store.sum_cost(
+        date(2024, 9, 1), date(2024, 9, 1), "effective", group_by=("source",)
+    )
+    assert sorted((s, cost) for s, _currency, cost in rows_by_source) == [
+        ("aws", Decimal(60)),
+        ("gcp", Decimal(60)),
     ]

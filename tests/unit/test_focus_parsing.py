@@ -54,13 +54,18 @@ def test_first_rows_is_where_each_code_first_appears():
 _PLAIN_NUMBERS = st.decimals(
     min_value=Decimal("-1e15"), max_value=Decimal("1e15"), places=15, allow_nan=False
 ).map(str)
+_LONG_INTEGERS = st.integers(min_value=-(10**21), max_value=10**21).map(str)
 _ODD_NUMBERS = st.sampled_from(
     ["1e+30", "9e25", "1E-13", "-0.0000000000005", "123456789012345678901234567", "+5", ".5", "5."]
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(_PLAIN_NUMBERS, _ODD_NUMBERS, st.none()), min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.one_of(_PLAIN_NUMBERS, _LONG_INTEGERS, _ODD_NUMBERS, st.none()), min_size=1, max_size=40
+    )
+)
 def test_amounts_are_the_exact_decimals_rounded_half_even_to_twelve_places(texts):
     values, bad, too_large = parse_amounts(pa.array(texts, pa.string()))
 
@@ -97,3 +102,18 @@ def test_times_of_every_spelling_are_utc_nanoseconds_and_bad_ones_flagged():
     expected = np.datetime64("2024-09-18T22:00:00", "ns").astype(np.int64)
     assert nanos[:3].tolist() == [expected] * 3
     assert bad.tolist() == [False, False, False, True, True]
+
+
+def test_a_long_integer_beside_a_value_with_many_decimals_stays_exact():
+    # Any value with more than 12 decimals sends the batch through an 18-decimal type, which a
+    # 21-digit integer would overflow (Arrow wraps around silently): such text is read carefully.
+    texts = ["768483337355093400499", "0.1234567890123", "-99999999999999999999"]
+
+    values, bad, too_large = parse_amounts(pa.array(texts, pa.string()))
+
+    assert values.to_pylist() == [
+        Decimal("768483337355093400499"),
+        Decimal("0.123456789012"),
+        Decimal("-99999999999999999999"),
+    ]
+    assert not bad.any() and not too_large.any()

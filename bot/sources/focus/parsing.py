@@ -18,9 +18,10 @@ _WIDE_DECIMAL = pa.decimal256(76, 30)
 # Text with more decimals than AMOUNT_TYPE keeps is cast to this type first, then rounded.
 _FINE_DECIMAL = pa.decimal128(38, 18)
 # Arrow's text-to-decimal128 cast can wrap around silently when scaling overflows (a big
-# exponent like "1e+30", or too many digits). A plain number of at most 21 characters has at
-# most 21 digits, and 21 + 18 decimals cannot overflow: only those take the fast path.
-_FAST_MAX_CHARS = 21
+# exponent like "1e+30", or too many digits). A plain number of at most 20 characters has at
+# most 20 integer digits, and 20 + _FINE_DECIMAL's 18 decimals fit its 38 digits: only those
+# take the fast path.
+_FAST_MAX_CHARS = 20
 _LOWER_E = ord("e")
 _AMOUNT_LIMIT = pa.scalar(Decimal(10) ** (AMOUNT_TYPE.precision - AMOUNT_TYPE.scale), _WIDE_DECIMAL)
 _NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,2})?$"
