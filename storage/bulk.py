@@ -102,9 +102,14 @@ def stored_amounts(table: pa.Table, amounts: Sequence[str]) -> pa.Table:
 
 
 SQLITE_TOO_LARGE = (
-    "An amount is too large for the SQLite store (over 9 billion for one cost on one day); "
+    "An amount is too large for the SQLite store (a sum over 9 billion in one currency); "
     "use PostgreSQL (COSTBOT_DATABASE_URL=postgresql+psycopg://...)."
 )
+
+
+def is_sqlite_overflow(error: OperationalError) -> bool:
+    """SQLite's sum() over integer nano-units went past int64 (see storage.types)."""
+    return bool(error.orig and error.orig.args and error.orig.args[0] == "integer overflow")
 
 
 def nano_units(amounts: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -159,6 +164,6 @@ def upsert_adding(
     try:
         connection.execute(statement)
     except OperationalError as error:
-        if "integer overflow" in str(error):
+        if is_sqlite_overflow(error):
             raise OverflowError(SQLITE_TOO_LARGE) from None
         raise

@@ -7,7 +7,10 @@ period, day, dimension value, service, currency), compacted whenever they grow.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bot.domain.cost_rows import PARTITION_FIELD
 from storage.bulk import sum_by
@@ -58,6 +61,25 @@ class RollupSums:
         """Every sum so far: one row per (partition, day, dimension, value, service, currency)."""
         self._compact()
         return self._parts[0] if self._parts else pa.table({})
+
+    def totals(self, amount: str) -> dict[str, Decimal]:
+        """Per currency, the sum of `amount` (billed_cost or effective_cost) over every row.
+
+        Every rollup dimension sums the same rows (an unallocated value is a row too), so the
+        first one's sums are the whole ingest's.
+        """
+        sums = self.table()
+        if sums.num_rows == 0:
+            return {}
+        one = sums.filter(pc.equal(sums.column("dimension"), ROLLUP_DIMENSIONS[0]))
+        per_currency = sum_by(one.select(["currency", amount]), ["currency"], [amount])
+        return dict(
+            zip(
+                per_currency.column("currency").to_pylist(),
+                per_currency.column(amount).to_pylist(),
+                strict=True,
+            )
+        )
 
     def _compact(self) -> None:
         if len(self._parts) > 1:

@@ -9,8 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
-
 from bot.domain.cost_rows import COST_BASES
 from bot.services.ports import (
     BatchResult,
@@ -93,7 +91,6 @@ class IngestService:
         run = IngestRunRecord(source=source, cost_basis=self._basis, started_at=self._clock())
         with self._store.open_ingest(run) as writer:
             tallies = []
-            totals: dict[str, Decimal] = {}
             for billing_file in files:
                 tally = _FileTally(billing_file)
                 for batch in _read_batches(billing_file):
@@ -101,11 +98,11 @@ class IngestService:
                     if tally.rows_rejected and not skip_bad_rows:
                         continue  # keep counting; nothing will be published
                     writer.stage(batch.aggregates)
-                    _add_totals(totals, batch.aggregates, COST_BASES[self._basis])
                     tally.add_days(batch.covered)
                 tallies.append(tally)
             _refuse_bad_rows(tallies, skip_bad_rows)
-            _fill_record(run, tallies, totals)
+            # The totals of what is stored (rounded as the store keeps money), not of the file.
+            _fill_record(run, tallies, writer.stored_totals(COST_BASES[self._basis]))
             run.status = "succeeded"
             run.finished_at = self._clock()
             run.seconds = Decimal(f"{time.perf_counter() - started:.3f}")
@@ -127,18 +124,6 @@ def _count(tally: _FileTally, batch: BatchResult) -> None:
     tally.unreadable_tags += batch.unreadable_tags
     room = REJECTIONS_REPORTED - len(tally.rejections)
     tally.rejections.extend(batch.rejections[:room])
-
-
-def _add_totals(totals: dict[str, Decimal], aggregates: pa.Table, amount: str) -> None:
-    if aggregates.num_rows == 0:
-        return
-    grouped = aggregates.group_by("currency").aggregate([(amount, "sum")])
-    for currency, value in zip(
-        grouped.column("currency").to_pylist(),
-        grouped.column(f"{amount}_sum").to_pylist(),
-        strict=True,
-    ):
-        totals[currency] = totals.get(currency, Decimal(0)) + value
 
 
 def _refuse_bad_rows(tallies: list[_FileTally], skip_bad_rows: bool) -> None:
@@ -183,7 +168,7 @@ def _fill_record(
         for r in t.rejections
     ]
     run.day_ranges = _merge_ranges([(t.first_day, t.last_day) for t in tallies if t.first_day])
-    run.totals = {currency: str(value) for currency, value in sorted(totals.items())}
+    run.totals = {currency: f"{value:f}" for currency, value in sorted(totals.items())}
 
 
 def _merge_ranges(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:

@@ -92,6 +92,10 @@ class IngestWriter(Protocol):
         """Hold a batch of daily aggregates until publish; invisible to readers."""
         ...
 
+    def stored_totals(self, amount: str) -> dict[str, Decimal]:
+        """Per currency, the sum of `amount` over everything staged, as the store keeps it."""
+        ...
+
     def publish(self, run: IngestRunRecord) -> int:
         """Replace the run's days for its source with what was staged; return the run id."""
         ...

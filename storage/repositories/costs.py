@@ -11,11 +11,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, desc, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.cost_rows import COST_BASES, COST_KEY_FIELDS
 from bot.domain.reports import SourceFreshness
 from bot.services.ports import CostFilter
+from storage.bulk import SQLITE_TOO_LARGE, is_sqlite_overflow
 from storage.models import (
     DIMENSION_COLUMNS,
     ROLLUP_DIMENSIONS,
@@ -61,7 +63,12 @@ class SqlCostStore:
         if limit is not None:
             query = _largest_per_currency(query, limit)
         with self._sessions() as session:
-            return [tuple(row) for row in session.execute(query)]
+            try:
+                return [tuple(row) for row in session.execute(query)]
+            except OperationalError as error:
+                if is_sqlite_overflow(error):
+                    raise OverflowError(SQLITE_TOO_LARGE) from None
+                raise
 
     def data_through(self) -> date | None:
         with self._sessions() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -93,6 +94,10 @@ class SqlIngestWriter:
         self._pending_rows += rows
         if self._pending_rows >= FLUSH_ROWS:
             self._flush()
+
+    def stored_totals(self, amount: str) -> dict[str, Decimal]:
+        self._flush()
+        return self._rollups.totals(amount)
 
     def publish(self, run: IngestRunRecord) -> int:
         self._flush()

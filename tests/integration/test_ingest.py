@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import shutil
 import threading
 import time
@@ -182,7 +183,7 @@ def test_several_currencies_are_kept_apart(store, tmp_path):
     )
     summary = store.services.ingest.ingest([path])
 
-    assert summary.record.totals == {"EUR": "25.000000000000", "USD": "10.000000000000"}
+    assert summary.record.totals == {"EUR": "25.000000000", "USD": "10.000000000"}
     assert stored_totals(store.services) == {"EUR": Decimal(25), "USD": Decimal(10)}
 
 
@@ -461,6 +462,8 @@ def test_the_rollups_add_up_to_exactly_what_the_facts_hold(store, tmp_path):
         ).all()
     engine.dispose()
     assert Decimal(facts) == 0
+    # The run records what was stored, not the file's unrounded sum.
+    assert _last_run_totals(store.url) == {"USD": "0.000000000"}
     assert {dimension: Decimal(total) for dimension, total in rollups} == {
         dimension: 0 for dimension, _ in rollups
     }
@@ -523,3 +526,26 @@ def test_ingests_of_two_sources_at_once_both_land(store, tmp_path, monkeypatch):
         ("aws", Decimal(60)),
         ("gcp", Decimal(60)),
     ]
+
+
+def _last_run_totals(url: str) -> dict:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        totals = connection.execute(
+            text("SELECT totals FROM ingest_runs ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
+    engine.dispose()
+    return json.loads(totals) if isinstance(totals, str) else totals
+
+
+def test_a_total_past_sqlites_range_is_refused_with_advice_not_a_crash(store, tmp_path):
+    day_two = {"ChargePeriodStart": "2024-09-02T00:00:00Z", "ChargePeriodEnd": "2024-09-03"}
+    rows = [{"EffectiveCost": "5000000000"}, {"EffectiveCost": "5000000000", **day_two}]
+    store.services.ingest.ingest([write_focus_csv(tmp_path / "big.csv", rows)])
+    two_days = Period(date(2024, 9, 1), date(2024, 9, 2), "2024-09-01..2024-09-02")
+
+    if store.kind == "sqlite":
+        with pytest.raises(OverflowError, match="use PostgreSQL"):
+            stored_totals(store.services, two_days)
+    else:
+        assert stored_totals(store.services, two_days) == {"USD": Decimal(10_000_000_000)}
