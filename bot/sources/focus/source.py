@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,8 @@ class FocusBillingFile:
         return self.focus.path
 
     def sha256(self) -> str:
-        return self.focus.checksum.get("sha256") or file_sha256(self.path)
+        """SHA-256 of the file's bytes, taken while its batches were read (CSV and Parquet)."""
+        return self.focus.checksum["sha256"]
 
     def batches(self) -> Iterator[BatchResult]:
         normaliser = FocusNormaliser(self.rules, str(self.path))
@@ -45,12 +45,3 @@ class FocusSource:
         return [
             FocusBillingFile(open_focus_file(path), self._rules) for path in discover_files(paths)
         ]
-
-
-def file_sha256(path: Path) -> str:
-    """Checksum of a file's bytes, recorded so a re-ingest of the same export can be recognised."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
