@@ -21,7 +21,10 @@ VALID_PERIOD_FORMS: tuple[str, ...] = (
     "YYYY-MM-DD..YYYY-MM-DD",
 )
 
-MAX_DAYS = 3660  # ten years and change: enough for any cost question, small enough to iterate.
+# The longest period of any form: ten years and change, enough for any cost question. Every
+# answer's work (daily series, chart, comparison period) grows with the days asked for, so one
+# unbounded range could hold a worker and gigabytes for minutes.
+MAX_DAYS = 3660
 
 # Long pasted text is cut in error messages so a Slack reply stays readable.
 _MAX_ECHO_CHARS = 40
@@ -99,6 +102,7 @@ def parse_period(text: str | None, today: date) -> Period:
     normalised = shown.lower() or DEFAULT_PERIOD
     try:
         period = _build(normalised, shown, today)
+        _check_length(period, shown)
         # Checked once here so callers can always call previous() on a parsed period.
         period.previous()
     except OverflowError:
@@ -119,6 +123,22 @@ def _build(normalised: str, shown: str, today: date) -> Period:
     if match := _RANGE.fullmatch(normalised):
         return _date_range(match.group(1), match.group(2))
     raise _error(f"Unknown period {_quote(shown)}.")
+
+
+def _check_length(period: Period, shown: str) -> None:
+    """Refuse a period longer than MAX_DAYS, saying the cap and what to ask instead."""
+    if period.days > MAX_DAYS:
+        raise PeriodError(
+            f"Period {_quote(shown)} is {period.days:,} days long; a period can be at most "
+            f"{MAX_DAYS} days (about ten years). Ask for a shorter one, e.g. ytd, 365d or "
+            f"a range such as {_example_range(period)}."
+        )
+
+
+def _example_range(period: Period) -> str:
+    """The last year of the refused period, as a range the user can paste."""
+    start = period.end - timedelta(days=364)
+    return f"{start.isoformat()}..{period.end.isoformat()}"
 
 
 def _today(today: date) -> Period:

@@ -271,6 +271,7 @@ def _check_parse(text: str, today: date) -> None:
     except PeriodError:
         return
     assert period.start <= period.end
+    assert period.days <= MAX_DAYS  # one cap for every form
     assert period.label == period.label.strip().lower()
     before = period.previous()
     assert before.days == period.days
@@ -285,6 +286,51 @@ def test_any_text_parses_or_raises_period_error(text: str, today: date) -> None:
 @given(text=_PLAUSIBLE_TEXT, today=st.dates())
 def test_plausible_text_parses_or_raises_period_error(text: str, today: date) -> None:
     _check_parse(text, today)
+
+
+@given(
+    start=st.dates(),
+    days=st.integers(min_value=1, max_value=3 * MAX_DAYS),
+    today=st.dates(),
+    spaced=st.booleans(),
+)
+def test_every_accepted_range_is_within_the_cap(
+    start: date, days: int, today: date, spaced: bool
+) -> None:
+    try:
+        end = start + timedelta(days=days - 1)
+    except OverflowError:
+        return
+    text = f"{start.isoformat()}{' .. ' if spaced else '..'}{end.isoformat()}"
+    try:
+        period = parse_period(text, today)
+    except PeriodError as refused:
+        if days > MAX_DAYS:
+            assert f"at most {MAX_DAYS} days" in str(refused)
+        return
+    assert period.days == days <= MAX_DAYS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1015-01-01..2026-11-27", "2014-01-01..2024-12-31", "0001-01-01..9999-12-31"],
+)
+def test_a_range_over_the_cap_is_refused_with_the_cap_and_a_shorter_question(text: str) -> None:
+    with pytest.raises(PeriodError) as caught:
+        parse_period(text, TODAY)
+    message = str(caught.value)
+    assert f"at most {MAX_DAYS} days" in message
+    assert "365d" in message
+    last_year = message.rsplit("such as ", 1)[1].rstrip(".")
+    assert parse_period(last_year, TODAY).days == 365
+
+
+def test_the_longest_range_allowed_is_exactly_the_cap() -> None:
+    end = D(2026, 11, 27)
+    start = end - timedelta(days=MAX_DAYS - 1)
+    assert parse_period(f"{start}..{end}", TODAY).days == MAX_DAYS
+    with pytest.raises(PeriodError, match="3,661 days long"):
+        parse_period(f"{start - timedelta(days=1)}..{end}", TODAY)
 
 
 @given(text=_PLAUSIBLE_TEXT, today=st.dates(min_value=D(1900, 1, 1)))
