@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
+from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
 from bot.settings import CostbotConfig, Settings, load_config
 from bot.sources.focus.source import FocusSource
@@ -27,13 +28,18 @@ class Services:
     coverage: CoverageService
     ingest: IngestService
     cost_store: SqlCostStore
+    health: HealthCheck
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:
     """Open (and upgrade) the store and build every service on it."""
     settings = settings or Settings()
     config = load_config(config_path or settings.config)
-    engine = create_store_engine(settings.database_url)
+    engine = create_store_engine(
+        settings.database_url,
+        statement_seconds=settings.statement_seconds,
+        connect_seconds=settings.connect_seconds,
+    )
     upgrade_store(engine)
     sessions = make_session_factory(engine)
     rules = config.allocation.rules()
@@ -56,4 +62,5 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
         {"focus": FocusSource(rules)},
         cost_basis=config.cost_basis,
     )
-    return Services(settings, config, engine, costs, coverage, ingest, cost_store)
+    health = HealthCheck(coverage)
+    return Services(settings, config, engine, costs, coverage, ingest, cost_store, health)

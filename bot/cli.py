@@ -17,6 +17,7 @@ from bot.cli_render import render_cost_report, render_ingest_summary, render_top
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
 from bot.domain.report_json import cost_report_json, top_report_json
 from bot.services.costs import UnknownDimensionError, UnknownNameError
+from bot.services.errors import UserFacingError
 from bot.services.ingest import IngestError
 from bot.settings import ConfigError, Settings, SlackSettings
 from storage.db import StoreError, create_store_engine, upgrade_store
@@ -38,6 +39,7 @@ _KNOWN_ERRORS = (
     PeriodError,
     UnknownDimensionError,
     UnknownNameError,
+    UserFacingError,
     OverflowError,
 )
 

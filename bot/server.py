@@ -31,8 +31,10 @@ def build_wsgi_app(bolt_app: App, health: Callable[[], dict[str, Any]]) -> WsgiA
         if path == EVENTS_PATH:
             return slack(environ, start_response)
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            body = json.dumps(health()).encode()
-            start_response("200 OK", [("Content-Type", "application/json")])
+            report = health()
+            status = "200 OK" if report.get("ok") else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json")])
+            body = json.dumps(report).encode()
             return [body]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]

@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     today: date | None = None
     # Keep finished answers until the next ingest (COSTBOT_ANSWER_CACHE=0 to always recompute).
     answer_cache: bool = True
+    # Memory the kept answers may use, in megabytes (estimated); one answer at most a quarter.
+    answer_cache_mb: float = Field(default=64, ge=0)
+    # Time one Slack answer may take before the asker is told to ask something smaller.
+    answer_seconds: float = Field(default=20, ge=0)
+    # Answers computed at once (and as many more waiting); past that, "busy, try again".
+    answer_workers: int = Field(default=0, ge=0, description="0: chosen from the CPU count")
+    # Longest any statement may run, answer or ingest (PostgreSQL); 0 for no limit.
+    statement_seconds: float = Field(default=300, ge=0)
+    # How long to wait for PostgreSQL to accept a connection before saying it is unreachable.
+    connect_seconds: float = Field(default=5, gt=0)
 
 
 _SLACK_HELP = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -16,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 import handlers
 from bot import bolt_fixes
 from bot.app import Services
+from bot.services.answer_pool import AnswerPool
 from bot.settings import SlackSettings
 
 # Answers are mostly CPU work under one GIL: a few threads keep the cores busy, while many
@@ -51,7 +51,7 @@ def build_bolt_app(services: Services, settings: SlackSettings) -> App:
         # Every listener acks in Slack's own request, at once, and answers in a lazy function
         # on the pool: an ack never waits behind other people's answers (Slack allows 3 s).
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        listener_executor=answer_pool(services),
         logger=logging.getLogger("costbot.slack"),
     )
     handlers.register(
@@ -63,7 +63,12 @@ def build_bolt_app(services: Services, settings: SlackSettings) -> App:
     return app
 
 
+def answer_pool(services: Services) -> AnswerPool:
+    """Answers on a few workers, as many waiting, each within COSTBOT_ANSWER_SECONDS."""
+    workers = services.settings.answer_workers or LISTENER_THREADS
+    return AnswerPool(workers, waiting=workers, seconds=services.settings.answer_seconds)
+
+
 def health(services: Services) -> dict[str, object]:
-    """What `GET /healthz` reports: the store answers, and how fresh its data is."""
-    through = services.coverage.status().data_through
-    return {"ok": True, "data_through": through.isoformat() if through else None}
+    """What `GET /healthz` reports: the store answers, and how fresh its data is (or why not)."""
+    return services.health.report()

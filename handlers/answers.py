@@ -21,6 +21,7 @@ from bot.domain.command_grammar import (
     parse_command,
 )
 from bot.domain.periods import PeriodError
+from bot.services.budget import check_time_left
 from bot.services.costs import UnknownDimensionError, UnknownNameError
 from handlers import HandlerServices
 from handlers.blocks import (
@@ -126,6 +127,7 @@ def _trend(
 ) -> Answer:
     report = services.costs.cost(query.dimension, query.name, query.period)
     title = f"{report.name} · {report.dimension} · {report.period.label}"
+    check_time_left()  # the chart is the slow part: not when the budget is already spent
     png = render_trend_png(title, report.primary.daily, report.primary.currency)
     text = f"Daily cost of {title}: {cost_report_text(report)}"
     if shared:

@@ -10,9 +10,12 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse, Respond
 
+from bot.services.answer_pool import turned_away
+from bot.services.errors import UserFacingError
 from handlers.blocks import build_error_blocks, error_text, to_payload
 
 SORRY = "Something went wrong while answering. The team can find what happened with this id."
+BUSY = "costbot is busy answering other questions right now: try again in a moment."
 
 
 def register(app: App) -> None:
@@ -28,6 +31,8 @@ def handle_error(
 
 
 def report_error(error: Exception, respond: Respond | None, logger: logging.Logger) -> str:
+    if isinstance(error, UserFacingError):
+        return _report_known(error, respond, logger)
     error_id = uuid.uuid4().hex[:12]
     logger.error("listener failed (error id %s)", error_id, exc_info=error)
     if respond is not None:
@@ -43,6 +48,28 @@ def report_error(error: Exception, respond: Respond | None, logger: logging.Logg
     return error_id
 
 
+def _report_known(error: UserFacingError, respond: Respond | None, logger: logging.Logger) -> str:
+    """A failure the user can act on: their message, no trace (it is not a bug)."""
+    logger.warning("answered with: %s (%s)", error, type(error).__name__)
+    tell(respond, str(error), logger)
+    return ""
+
+
+def tell(respond: Respond | None, message: str, logger: logging.Logger) -> None:
+    """Say `message` privately to whoever asked, if they can be answered."""
+    if respond is None:
+        return
+    try:
+        respond(
+            text=error_text(message, None),
+            blocks=to_payload(build_error_blocks(message, None)),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+    except Exception:  # the asker is unreachable: nothing else to do but note it
+        logger.exception("could not tell the user: %s", message)
+
+
 def reported(answer: Callable[..., None]) -> Callable[..., None]:
     """Route a lazy listener's failure to the error handler.
 
@@ -52,9 +79,13 @@ def reported(answer: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(answer)
     def run(*args: Any, **kwargs: Any) -> None:
+        logger = kwargs.get("logger") or logging.getLogger()
+        if turned_away():  # every worker busy and the waiting line full: say so, do not queue
+            tell(kwargs.get("respond"), BUSY, logger)
+            return
         try:
             answer(*args, **kwargs)
         except Exception as error:
-            report_error(error, kwargs.get("respond"), kwargs.get("logger") or logging.getLogger())
+            report_error(error, kwargs.get("respond"), logger)
 
     return run

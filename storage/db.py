@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,17 +13,39 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services.budget import over_budget, seconds_left
+from bot.services.errors import AnswerTooBigError, StoreUnavailableError
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# No statement may run longer than this, answer or ingest: a stuck one must not hold a
+# connection (and a worker) forever. Answers get their own, shorter budget on top.
+STATEMENT_SECONDS = 300
+CONNECT_SECONDS = 5
+# SQLite calls the progress handler every this many virtual-machine steps (well under 1 ms).
+_SQLITE_PROGRESS_STEPS = 20_000
+_UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE for "relation ... does not exist"
+_QUERY_CANCELED = "57014"  # statement_timeout (or a cancel) stopped the statement
+
+logger = logging.getLogger("costbot.store")
 
 
 class StoreError(RuntimeError):
     """The store cannot be opened or upgraded; the message says what to do."""
 
 
-def create_store_engine(database_url: str) -> Engine:
+class SchemaMissingError(StoreError):
+    """The store answers but its tables are gone (its database was dropped and re-created)."""
+
+
+def create_store_engine(
+    database_url: str,
+    *,
+    statement_seconds: float = STATEMENT_SECONDS,
+    connect_seconds: float = CONNECT_SECONDS,
+) -> Engine:
     """Create an engine for a SQLite file or a PostgreSQL server."""
     try:
         url = make_url(database_url)
@@ -34,9 +58,16 @@ def create_store_engine(database_url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "handle_error", _translate_error)
         return engine
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
+        connect_args: dict[str, object] = {"connect_timeout": max(1, round(connect_seconds))}
+        if statement_seconds and "options" not in url.query:
+            connect_args["options"] = f"-c statement_timeout={round(statement_seconds * 1000)}"
+        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        event.listen(engine, "begin", _begin_postgres)
+        event.listen(engine, "handle_error", _translate_error)
+        return engine
     raise StoreError(
         f"Unsupported database {url.get_backend_name()!r} in COSTBOT_DATABASE_URL; "
         "costbot runs on SQLite (sqlite:///costbot.db) or PostgreSQL (postgresql+psycopg://...)."
@@ -64,7 +95,46 @@ def _begin_sqlite(connection: Connection) -> None:
     queue instead of failing half-way; readers take none, and in WAL mode never wait for one.
     """
     writer = connection.get_execution_options().get("costbot_writer", False)
+    _watch_sqlite_budget(connection)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def _watch_sqlite_budget(connection: Connection) -> None:
+    """Interrupt this transaction's statements once the answer's time budget is spent.
+
+    Installed only inside a budget: the handler takes the GIL each time it runs, which an
+    ingest (no budget, a reader thread parsing beside it) should not pay for.
+    """
+    dbapi = connection.connection.dbapi_connection
+    if seconds_left() is None:
+        dbapi.set_progress_handler(None, 0)  # type: ignore[union-attr]
+    else:
+        dbapi.set_progress_handler(over_budget, _SQLITE_PROGRESS_STEPS)  # type: ignore[union-attr]
+
+
+def _begin_postgres(connection: Connection) -> None:
+    """Inside an answer's budget, no statement of this transaction may outlast the budget."""
+    left = seconds_left()
+    if left is None:
+        return
+    if left <= 0:
+        raise AnswerTooBigError()
+    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}")
+
+
+def _translate_error(context: ExceptionContext) -> None:
+    """Turn what the database says into errors the services and the Slack edge understand."""
+    if context.is_pre_ping:
+        return  # the pool reconnects by itself; not an error yet
+    original = context.original_exception
+    state = getattr(original, "sqlstate", None)
+    message = str(original)
+    if seconds_left() is not None and (state == _QUERY_CANCELED or message == "interrupted"):
+        raise AnswerTooBigError() from original
+    if state == _UNDEFINED_TABLE or message.startswith("no such table"):
+        raise SchemaMissingError(message) from original
+    if context.connection is None or context.is_disconnect:
+        raise StoreUnavailableError(message) from original
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -100,6 +170,21 @@ def upgrade_store(engine: Engine) -> bool:
             f"Could not open or upgrade the store at {engine.url.render_as_string()}: {exc}"
         ) from exc
     return True
+
+
+_restoring = threading.Lock()
+
+
+def restore_missing_schema(engine: Engine) -> None:
+    """Create the schema again after the store lost it; once, however many threads noticed.
+
+    The migrations themselves take a PostgreSQL advisory lock, so replicas do it once too.
+    """
+    with _restoring:
+        if current_revision(engine) == head_revision():
+            return  # another thread got here first
+        logger.warning("the store has no schema (was its database re-created?): upgrading it")
+        upgrade_store(engine)
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, func, select
 
 from storage.models import Base
 
@@ -22,6 +22,10 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Two processes upgrading at once would both create the same tables.
+                lock = func.pg_advisory_xact_lock(func.hashtext("costbot-schema"))
+                connection.execute(select(lock))
             context.run_migrations()
         connection.commit()
 

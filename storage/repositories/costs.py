@@ -6,11 +6,12 @@ A question about one dimension (its values, services and days) is answered from 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import ColumnElement, Select, desc, func, select
+from sqlalchemy import ColumnElement, Engine, Select, desc, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +19,7 @@ from bot.domain.cost_rows import COST_BASES, COST_KEY_FIELDS
 from bot.domain.reports import SourceFreshness
 from bot.services.ports import CostFilter
 from storage.bulk import SQLITE_TOO_LARGE, is_sqlite_overflow
+from storage.db import SchemaMissingError, restore_missing_schema
 from storage.models import (
     DIMENSION_COLUMNS,
     ROLLUP_DIMENSIONS,
@@ -31,6 +33,25 @@ from storage.models import (
 GROUPABLE_FIELDS = frozenset((*COST_KEY_FIELDS, "day", "source"))
 _ROLLUP_FIELDS = frozenset(("day", "source", "service_name"))
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _self_healing(
+    read: Callable[Concatenate[SqlCostStore, P], R],
+) -> Callable[Concatenate[SqlCostStore, P], R]:
+    """Answer again after re-creating a schema that vanished (the database was re-created)."""
+
+    @functools.wraps(read)
+    def run(store: SqlCostStore, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return read(store, *args, **kwargs)
+        except SchemaMissingError:
+            restore_missing_schema(store.engine)
+            return read(store, *args, **kwargs)
+
+    return run
+
 
 class SqlCostStore:
     """Read side of the store: one indexed SELECT ... GROUP BY per question."""
@@ -38,6 +59,11 @@ class SqlCostStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
+    @property
+    def engine(self) -> Engine:
+        return self._sessions.kw["bind"]
+
+    @_self_healing
     def sum_cost(
         self,
         start: date,
@@ -70,10 +96,12 @@ class SqlCostStore:
                     raise OverflowError(SQLITE_TOO_LARGE) from None
                 raise
 
+    @_self_healing
     def data_through(self) -> date | None:
         with self._sessions() as session:
             return session.scalar(select(func.max(CostDaily.day)))
 
+    @_self_healing
     def data_version(self) -> tuple[int, int]:
         # Ids are taken when an ingest starts, so a newest id alone would miss an older run
         # that publishes later; the count of published runs moves with every publish.
@@ -84,6 +112,7 @@ class SqlCostStore:
             newest, published = session.execute(query).one()
         return (newest or 0, published)
 
+    @_self_healing
     def resolve_name(self, dimension: str, name: str) -> str | None:
         folded = name.strip().lower()
         query = select(DimensionValue.value).where(
@@ -94,11 +123,13 @@ class SqlCostStore:
         # An exact spelling beats another value that differs only in case.
         return name.strip() if name.strip() in matches else (matches[0] if matches else None)
 
+    @_self_healing
     def known_names(self, dimension: str) -> list[str]:
         query = select(DimensionValue.value).where(DimensionValue.dimension == dimension)
         with self._sessions() as session:
             return list(session.scalars(query.order_by(DimensionValue.value)))
 
+    @_self_healing
     def source_status(self) -> list[SourceFreshness]:
         """Per source: the latest successful ingest and the days stored."""
         latest = (
