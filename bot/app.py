@@ -53,6 +53,7 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
         default_currency=config.currency,
         today=today,
         cache=settings.answer_cache,
+        cache_bytes=int(settings.answer_cache_mb * 2**20),
     )
     coverage = CoverageService(
         cost_store, cost_basis=config.cost_basis, default_currency=config.currency, today=today

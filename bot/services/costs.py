@@ -22,7 +22,7 @@ from bot.domain.reports import (
     ResourceCost,
     TopReport,
 )
-from bot.services.cache import AnswerCache
+from bot.services.cache import DEFAULT_MAX_BYTES, AnswerCache
 from bot.services.freshness import data_through
 from bot.services.ports import CostFilter, CostStore
 
@@ -72,13 +72,14 @@ class CostService:
         default_currency: str = "USD",
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         cache: bool = True,
+        cache_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self._store = store
         self._rules = rules
         self._basis = cost_basis
         self._default_currency = default_currency
         self.today = today
-        self._cache = AnswerCache(store.data_version) if cache else _NO_CACHE
+        self._cache = AnswerCache(store.data_version, max_bytes=cache_bytes) if cache else _NO_CACHE
 
     def cost(self, dimension: str, name: str, period: Period) -> CostReport:
         """Total, trend and breakdown of one dimension value over a period."""

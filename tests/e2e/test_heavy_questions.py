@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -131,4 +130,28 @@ def test_a_question_past_its_budget_is_told_to_ask_something_smaller(demo_store,
         assert bot.command("help").status == 200
         [_, helped] = bot.wait_for_answers(2, SLACK_SECONDS)
         assert "/cost top team mtd" in texts(helped)
+        assert "Traceback" not in bot.log_text()
+
+
+def test_distinct_big_answers_keep_the_process_memory_bounded(demo_store, tmp_path):
+    questions, cache_mb = 40, 4
+    with running_bot(
+        tmp_path,
+        demo_store,
+        COSTBOT_TODAY=TODAY.isoformat(),
+        COSTBOT_ANSWER_CACHE_MB=str(cache_mb),
+    ) as bot:
+        bot.command(f"project fraud-detection {_longest_range(questions)}")  # warm up
+        bot.wait_for_answers(1, BUDGET_SECONDS + SLACK_SECONDS)
+        rss_before = bot.memory_mb()
+        for days_back in range(questions):  # one at a time: each a new ten-year answer
+            assert bot.command(f"project fraud-detection {_longest_range(days_back)}").status == 200
+            bot.wait_for_answers(days_back + 2, BUDGET_SECONDS + SLACK_SECONDS)
+        growth = bot.memory_mb() - rss_before
+        print(
+            f"\n{questions} distinct {MAX_DAYS}-day answers, cache budget {cache_mb} MB: "
+            f"RSS {rss_before:.0f} -> {bot.memory_mb():.0f} MB (+{growth:.1f} MB)"
+        )
+        # Kept whole, they would hold about 1 MB each: 40 MB here.
+        assert growth < cache_mb + 16, growth
         assert "Traceback" not in bot.log_text()
