@@ -10,11 +10,13 @@ from sqlalchemy import Engine
 
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
+from bot.services.deliveries import DeliveryService
 from bot.services.ingest import IngestService
 from bot.settings import CostbotConfig, Settings, load_config
 from bot.sources.focus.source import FocusSource
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.repositories.costs import SqlCostStore
+from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
 
 
@@ -27,6 +29,7 @@ class Services:
     coverage: CoverageService
     ingest: IngestService
     cost_store: SqlCostStore
+    deliveries: DeliveryService | None = None
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:
@@ -56,4 +59,5 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
         {"focus": FocusSource(rules)},
         cost_basis=config.cost_basis,
     )
-    return Services(settings, config, engine, costs, coverage, ingest, cost_store)
+    deliveries = DeliveryService(SqlDeliveryLedger(sessions))
+    return Services(settings, config, engine, costs, coverage, ingest, cost_store, deliveries)
