@@ -26,9 +26,12 @@ class SqlDeliveryLedger:
         with unit_of_work(self._sessions) as session:
             connection = session.connection()
             insert = _insert_or_ignore(connection).values(key=key, received_at=at)
+            # RETURNING names the row only when this statement inserted it.
+            claim = insert.on_conflict_do_nothing(index_elements=["key"]).returning(
+                SlackDelivery.key
+            )
             with _short_sqlite_wait(connection):
-                result = session.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
-            return result.rowcount == 1
+                return session.execute(claim).first() is not None
 
     def forget_before(self, cutoff: datetime) -> int:
         with unit_of_work(self._sessions) as session:
