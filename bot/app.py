@@ -10,12 +10,14 @@ from sqlalchemy import Engine
 
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
+from bot.services.deliveries import DeliveryService
 from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
 from bot.settings import CostbotConfig, Settings, load_config
 from bot.sources.focus.source import FocusSource
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.repositories.costs import SqlCostStore
+from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
 
 
@@ -29,6 +31,7 @@ class Services:
     ingest: IngestService
     cost_store: SqlCostStore
     health: HealthCheck
+    deliveries: DeliveryService
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:
@@ -64,4 +67,7 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
         cost_basis=config.cost_basis,
     )
     health = HealthCheck(coverage)
-    return Services(settings, config, engine, costs, coverage, ingest, cost_store, health)
+    deliveries = DeliveryService(SqlDeliveryLedger(sessions))
+    return Services(
+        settings, config, engine, costs, coverage, ingest, cost_store, health, deliveries
+    )

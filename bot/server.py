@@ -12,19 +12,42 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.settings import SlackSettings
+from bot.slack_gate import MAX_BODY_BYTES, guard_slack_requests
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HTTP_THREADS = 16
+# waitress holds a connection until its request is complete, and stops accepting at
+# connection_limit (100 by default): 120 half-sent requests made the bot unreachable for the
+# 120 s of its default channel_timeout. Slack sends a whole request at once and needs no idle
+# keep-alive, so a connection silent for 10 s is closed (checked every 2 s), and room is left
+# for 1,000 of them (poll() has no 1,024-descriptor ceiling as select() has). A flood larger
+# than that needs a reverse proxy in front, as any public endpoint does.
+HTTP_ADJUSTMENTS: dict[str, Any] = {
+    "connection_limit": 1000,
+    "channel_timeout": 10,
+    "cleanup_interval": 2,
+    "asyncore_use_poll": True,
+    "backlog": 1024,
+    "max_request_header_size": 64 * 1024,
+    # waitress refuses (413) at this size: a chunked body without a length is not read beyond.
+    "max_request_body_size": MAX_BODY_BYTES + 1,
+}
 
 logger = logging.getLogger("costbot.server")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def build_wsgi_app(bolt_app: App, health: Callable[[], dict[str, Any]]) -> WsgiApp:
-    """Route Slack's requests to Bolt (which verifies signatures) and answer health checks."""
-    slack = SlackRequestHandler(bolt_app)
+def build_wsgi_app(
+    bolt_app: App, health: Callable[[], dict[str, Any]], *, signing_secret: str | None = None
+) -> WsgiApp:
+    """Route verified Slack requests to Bolt (which verifies them again) and answer health checks.
+
+    The signing secret defaults to the Bolt app's own.
+    """
+    secret = signing_secret or bolt_app._signing_secret
+    slack = guard_slack_requests(SlackRequestHandler(bolt_app), secret)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -50,12 +73,18 @@ def serve_http(
 
     host, port = settings.costbot_host, settings.costbot_port
     logger.info("costbot listening on http://%s:%s%s", host, port, EVENTS_PATH)
+    if host in ("127.0.0.1", "localhost", "::1"):
+        logger.info(
+            "only this machine can reach it: put an HTTPS reverse proxy in front, or set "
+            "COSTBOT_HOST=0.0.0.0 to listen on every interface"
+        )
     serve(
         build_wsgi_app(bolt_app, health),
         host=host,
         port=port,
         threads=HTTP_THREADS,
         ident="costbot",
+        **HTTP_ADJUSTMENTS,
     )
 
 

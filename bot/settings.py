@@ -71,9 +71,14 @@ class SlackSettings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
-    costbot_host: str = "0.0.0.0"
+    # Only this machine by default: the bot is reached through a reverse proxy (or Socket Mode);
+    # COSTBOT_HOST=0.0.0.0 listens on every interface.
+    costbot_host: str = "127.0.0.1"
     costbot_port: int = Field(default=3000, ge=0, le=65535)
     costbot_slack_api_url: str = "https://slack.com/api/"
+    # The workspace and app requests must be for; learnt from the bot token when unset.
+    slack_team_id: str | None = None
+    slack_app_id: str | None = None
 
     @property
     def socket_mode(self) -> bool:

@@ -7,6 +7,7 @@ import os
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -17,6 +18,9 @@ from bot import bolt_fixes
 from bot.app import Services
 from bot.services.answer_pool import AnswerPool
 from bot.settings import SlackSettings
+from handlers.middleware import InstalledApp
+
+logger = logging.getLogger("costbot.slack")
 
 # Answers are mostly CPU work under one GIL: a few threads keep the cores busy, while many
 # would only queue for the GIL and slow the acks served beside them.
@@ -57,7 +61,11 @@ def build_bolt_app(services: Services, settings: SlackSettings) -> App:
     handlers.register(
         app,
         handlers.HandlerServices(
-            costs=services.costs, coverage=services.coverage, today=services.costs.today
+            costs=services.costs,
+            coverage=services.coverage,
+            today=services.costs.today,
+            installed=learn_installed_app(app.client, settings),
+            deliveries=services.deliveries,
         ),
     )
     return app
@@ -67,6 +75,28 @@ def answer_pool(services: Services) -> AnswerPool:
     """Answers on a few workers, as many waiting, each within COSTBOT_ANSWER_SECONDS."""
     workers = services.settings.answer_workers or LISTENER_THREADS
     return AnswerPool(workers, waiting=workers, seconds=services.settings.answer_seconds)
+
+
+def learn_installed_app(client: WebClient, settings: SlackSettings) -> InstalledApp:
+    """The workspace and app the bot token belongs to, unless SLACK_TEAM_ID/SLACK_APP_ID pin them.
+
+    auth.test names the team and the bot; bots.info (scope users:read) names the bot's app.
+    """
+    team_id, app_id = settings.slack_team_id, settings.slack_app_id
+    if team_id and app_id:
+        return InstalledApp(team_id, app_id)
+    identity = client.auth_test()
+    team_id = team_id or identity.get("team_id")
+    if not app_id and identity.get("bot_id"):
+        try:
+            app_id = client.bots_info(bot=identity["bot_id"])["bot"].get("app_id")
+        except SlackApiError as error:
+            logger.warning(
+                "could not learn the app id (%s); set SLACK_APP_ID to refuse other apps' requests",
+                error.response.get("error"),
+            )
+    logger.info("serving workspace %s, app %s", team_id, app_id)
+    return InstalledApp(team_id, app_id)
 
 
 def health(services: Services) -> dict[str, object]:

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
+from bot.services.deliveries import DeliveryService
+
+if TYPE_CHECKING:
+    from handlers.middleware import InstalledApp
 
 
 @dataclass(frozen=True)
@@ -19,12 +24,17 @@ class HandlerServices:
     costs: CostService
     coverage: CoverageService
     today: Callable[[], date]
+    # Who the bot is installed as (requests for others are refused), and the shared record of
+    # deliveries already taken (a retry is acknowledged only). None: not checked.
+    installed: InstalledApp | None = None
+    deliveries: DeliveryService | None = None
 
 
 def register(app: App, services: HandlerServices) -> None:
     """Register every listener on the Bolt app, feature by feature."""
-    from handlers import actions, commands, errors, home
+    from handlers import actions, commands, errors, home, middleware
 
+    middleware.register(app, services.installed, services.deliveries)
     errors.register(app)
     commands.register(app, services)
     actions.register(app, services)

@@ -8,11 +8,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse, Respond
+from slack_bolt import App, BoltContext, BoltResponse, Respond
 
 from bot.services.answer_pool import turned_away
 from bot.services.errors import UserFacingError
 from handlers.blocks import build_error_blocks, error_text, to_payload
+from handlers.middleware import VERIFIED
 
 SORRY = "Something went wrong while answering. The team can find what happened with this id."
 BUSY = "costbot is busy answering other questions right now: try again in a moment."
@@ -23,11 +24,19 @@ def register(app: App) -> None:
 
 
 def handle_error(
-    error: Exception, body: dict[str, Any], respond: Respond | None, logger: logging.Logger
+    error: Exception,
+    body: dict[str, Any],
+    respond: Respond | None,
+    context: BoltContext,
+    logger: logging.Logger,
 ) -> BoltResponse:
-    """Log the failure with an id, and tell the person who asked, so nothing fails silently."""
-    report_error(error, respond, logger)
-    return BoltResponse(status=200, body="")
+    """Log the failure with an id, and tell the person who asked, so nothing fails silently.
+
+    Only a verified request's `response_url` is answered: an unsigned body names any URL.
+    """
+    verified = bool(context.get(VERIFIED))
+    report_error(error, respond if verified else None, logger)
+    return BoltResponse(status=200 if verified else 401, body="")
 
 
 def report_error(error: Exception, respond: Respond | None, logger: logging.Logger) -> str:

@@ -216,3 +216,12 @@ class DimensionValue(Base):
     folded: Mapped[str] = mapped_column(String(1024))
 
     __table_args__ = (Index("ix_dimension_values_folded", "dimension", "folded"),)
+
+
+class SlackDelivery(Base):
+    """A Slack delivery already taken by some replica: the key makes a retry a no-op."""
+
+    __tablename__ = "slack_deliveries"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

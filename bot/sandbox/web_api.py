@@ -149,6 +149,23 @@ def auth_test(call: MethodCall) -> dict[str, Any]:
     }
 
 
+@method("bots.info")
+def bots_info(call: MethodCall) -> dict[str, Any]:
+    """The bot auth.test names, with the app id the sandbox's signed requests carry."""
+    state = call.state
+    if call.get("bot") not in (None, state.bot_id):
+        raise ApiError("bot_not_found")
+    return {
+        "bot": {
+            "id": state.bot_id,
+            "deleted": False,
+            "name": state.bot_user.name,
+            "app_id": state.app_id,
+            "user_id": state.bot_user.id,
+        }
+    }
+
+
 @method("users.info")
 def users_info(call: MethodCall) -> dict[str, Any]:
     user = call.state.user(call.require("user"))

@@ -150,3 +150,15 @@ class CostStore(Protocol):
     def source_status(self) -> list[SourceFreshness]:
         """Per source: the latest successful ingest and the days stored."""
         ...
+
+
+class DeliveryLedger(Protocol):
+    """Which Slack deliveries were already taken, shared by every replica on the store."""
+
+    def claim(self, key: str, at: datetime) -> bool:
+        """Record `key` as taken; True for the first claim of it only, in any process."""
+        ...
+
+    def forget_before(self, cutoff: datetime) -> int:
+        """Drop claims older than `cutoff` (Slack retries for minutes, not days)."""
+        ...
