@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.cli_render import render_ingest_summary
 from bot.domain.cost_rows import account_digest
 from bot.domain.periods import Period
@@ -266,3 +268,22 @@ def test_partitions_carry_the_billing_account_digest(store, tmp_path):
     expected = f"bp:2026-11-01:{account_digest(AWS_ACCOUNT)}"
     assert facts == rollups == {expected}
     assert len(expected) == 30
+
+
+def test_costbot_ingest_prints_what_it_replaced_and_the_warnings(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("COSTBOT_DATABASE_URL", store.url)
+    runner = CliRunner()
+    path = _month(tmp_path / "aws.csv", "10", AWS_ACCOUNT, "AWS")
+    assert runner.invoke(app, ["ingest", str(path)]).exit_code == 0
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].replace("10,10,", ",10,", 1)  # one BilledCost left empty
+    path.write_text("\n".join(lines) + "\n")
+
+    result = runner.invoke(app, ["ingest", str(path)])
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "billing period 2026-11-01, billing account 123456789012" in out
+    assert "removed USD 300.00; added USD 300.00" in out
+    assert "warning: BilledCost is empty on 1 of 30 rows stored (3.3%)" in out
+    assert "answers on the billed basis will read 0" in out
