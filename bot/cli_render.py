@@ -7,6 +7,10 @@ from decimal import Decimal
 from bot.domain.money import percent_change, to_cents
 from bot.domain.reports import CostReport, TopReport
 from bot.services.ingest import IngestSummary
+from bot.services.ingest_warnings import null_cost_warnings
+
+# Partitions listed one by one in an ingest summary; the rest are counted.
+REPLACED_SHOWN = 12
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -74,10 +78,43 @@ def render_ingest_summary(summary: IngestSummary) -> str:
         f"  rows rejected  {run.rows_rejected:,}",
         f"  days covered   {days}",
         f"  total cost     {totals} ({run.cost_basis})",
+        *_replaced_lines(run.replaced, run.cost_basis),
         f"  seconds        {run.seconds}",
     ]
+    lines.extend(f"  warning: {warning}" for warning in null_cost_warnings(run))
     for rejection in run.rejections:
         lines.append(
             f"  rejected {rejection['file']} line {rejection['line']}: {rejection['reason']}"
         )
     return "\n".join(lines)
+
+
+def _amounts(amounts: dict[str, str]) -> str:
+    return ", ".join(money(Decimal(v), c) for c, v in amounts.items()) or "0"
+
+
+def _replaced_lines(replaced: dict, basis: str) -> list[str]:
+    """What the ingest replaced: each partition's days and amounts, then the totals."""
+    partitions = replaced.get("partitions", [])
+    if not partitions:
+        return ["  replaced       nothing (no stored data for these periods and accounts)"]
+    lines = []
+    for entry in partitions[:REPLACED_SHOWN]:
+        what = (
+            f"billing period {entry['billing_period']}"
+            if entry["billing_period"]
+            else "days without a billing period"
+        )
+        if entry["billing_account_id"]:
+            what += f", billing account {entry['billing_account_id']}"
+        days = ", ".join(f"{s}..{e}" if s != e else s for s, e in entry["days"])
+        lines.append(f"  replaced       {what}: days {days}")
+        lines.append(
+            f"                   removed {_amounts(entry['removed'])}; "
+            f"added {_amounts(entry['added'])}"
+        )
+    if len(partitions) > REPLACED_SHOWN:
+        lines.append(f"  replaced       ... and {len(partitions) - REPLACED_SHOWN} more")
+    lines.append(f"  removed        {_amounts(replaced['removed'])} ({basis})")
+    lines.append(f"  added          {_amounts(replaced['added'])} ({basis})")
+    return lines

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain.allocation import DIMENSIONS
+from bot.domain.cost_rows import PARTITION_CHARS
 from storage.types import ExactDecimal, UtcDateTime
 
 # BIGINT ids on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
@@ -109,8 +110,9 @@ class CostDaily(_Amounts, Base):
     key_id: Mapped[int] = mapped_column(ForeignKey("cost_keys.id"))
     day: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(64))
-    # What an ingest replaces: a billing period ("bp:2024-06-01"), or "days" (see cost_rows).
-    partition: Mapped[str] = mapped_column(String(16))
+    # What an ingest replaces: a billing period of a billing account ("bp:2024-06-01:<digest>"),
+    # or the days of one ("days:<digest>"); see cost_rows.
+    partition: Mapped[str] = mapped_column(String(PARTITION_CHARS))
     # Which ingest wrote the row. Not a foreign key: runs are never deleted, and the check
     # (a row lock on the run for every fact) was an eighth of a PostgreSQL ingest's time.
     ingest_run_id: Mapped[int] = mapped_column(BigId)
@@ -141,7 +143,7 @@ class CostRollup(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(64))
-    partition: Mapped[str] = mapped_column(String(16))
+    partition: Mapped[str] = mapped_column(String(PARTITION_CHARS))
     day: Mapped[date] = mapped_column(Date)
     dimension: Mapped[str] = mapped_column(String(16))
     value: Mapped[str | None] = mapped_column(String(1024))  # NULL: unallocated
@@ -168,7 +170,7 @@ class IngestStaging(_Amounts, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ingest_run_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    partition: Mapped[str] = mapped_column(String(16))
+    partition: Mapped[str] = mapped_column(String(PARTITION_CHARS))
     day: Mapped[date] = mapped_column(Date)
     key_hash: Mapped[str] = mapped_column(String(32))
 
@@ -203,6 +205,8 @@ class IngestRun(Base):
     day_ranges: Mapped[list[Any]] = mapped_column(JSON, default=list)
     cost_basis: Mapped[str] = mapped_column(String(16))
     totals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    replaced: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    null_costs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(String(4000))
 
 

@@ -15,11 +15,24 @@ TAG_DIMENSIONS: tuple[str, ...] = ("project", "team", "owner", "model", "environ
 BILLING_DIMENSIONS: tuple[str, ...] = ("service", "account", "region", "resource")
 DIMENSIONS: tuple[str, ...] = TAG_DIMENSIONS + BILLING_DIMENSIONS
 
+# Each key in the spellings providers use: AWS and Azure tags often `cost_center` or
+# `CostCenter`, GCP labels `cost-center` (labels allow only lower case, digits, `-` and `_`),
+# OCI's automatic defined tag `Oracle-Tags.CreatedBy` (folded to `createdby`).
 DEFAULT_TAG_KEYS: dict[str, tuple[str, ...]] = {
     "project": ("project", "project_name", "project-name", "proj", "application", "app"),
-    "team": ("team", "team_name", "business_unit", "department", "cost_center", "costcenter"),
-    "owner": ("owner", "created_by", "creator", "contact"),
-    "model": ("model", "model_name", "ml_model"),
+    "team": (
+        "team",
+        "team_name",
+        "team-name",
+        "business_unit",
+        "business-unit",
+        "department",
+        "cost_center",
+        "cost-center",
+        "costcenter",
+    ),
+    "owner": ("owner", "created_by", "created-by", "createdby", "creator", "contact"),
+    "model": ("model", "model_name", "model-name", "ml_model", "ml-model"),
     "environment": ("environment", "env", "stage"),
 }
 
@@ -29,11 +42,19 @@ FALLBACK_FIELDS: tuple[str, ...] = tuple(f for f in COST_KEY_FIELDS if f not in 
 
 
 def normalise_tag_key(key: str) -> str:
-    """Fold a tag key for matching: trim, lower-case, drop a provider prefix like `user:`."""
+    """Fold a tag key for matching: trim, lower-case, drop a provider prefix like `user:` and
+    an OCI defined tag's namespace (`Finance.CostCenter` matches as `costcenter`)."""
     key = key.strip().lower()
     # AWS cost allocation tags arrive as `user:project`, Azure as `ms:...`: the prefix is noise.
     if ":" in key:
         key = key.rsplit(":", 1)[1].strip()
+    # OCI writes a defined tag as `Namespace.Key`; neither part may hold a period, and the key
+    # is what says what the tag means. Keys with a `/` (Kubernetes' `app.kubernetes.io/name`)
+    # or more than one period are no OCI defined tags and are kept whole.
+    if key.count(".") == 1 and "/" not in key:
+        namespace, name = (part.strip() for part in key.split("."))
+        if namespace and name:
+            key = name
     return key
 
 
@@ -86,11 +107,16 @@ class AllocationRules:
     def allocate_tags(self, tags: Mapping[str, object]) -> dict[str, str | None]:
         """Read every tag dimension from one resource's tags; the first listed key wins."""
         folded: dict[str, object] = {}
-        for key, value in tags.items():
-            # On a clash of spellings ("Project" and " project") the first non-empty value wins.
-            name = normalise_tag_key(str(key))
-            if normalise_tag_value(value) is not None and name not in folded:
-                folded[name] = value
+        # A key spelled plainly wins over one that matched only once a provider prefix or
+        # namespace was dropped (`project` over `Finance.Project`); among equals, on a clash
+        # of spellings ("Project" and " project"), the first non-empty value wins.
+        for plain_pass in (True, False):
+            for key, value in tags.items():
+                name = normalise_tag_key(str(key))
+                if (name == str(key).strip().lower()) != plain_pass:
+                    continue
+                if normalise_tag_value(value) is not None and name not in folded:
+                    folded[name] = value
         allocation: dict[str, str | None] = {}
         for dimension in TAG_DIMENSIONS:
             allocation[dimension] = next(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 # Fields that identify one daily aggregate, besides its day and source.
 COST_KEY_FIELDS: tuple[str, ...] = (
     "billing_account_id",
@@ -37,10 +39,58 @@ COST_BASES: dict[str, str] = {"effective": "effective_cost", "billed": "billed_c
 STORED_PLACES = 9
 
 # What an ingest replaces. Rows from a FOCUS file carrying BillingPeriodStart belong to that
-# billing period ("bp:2024-06-01"): re-ingesting June's export replaces June's rows, including a
-# correction it dates back to April, and never April's own rows. Rows without a billing period
-# fall back to the days their file covers ("days").
+# billing period of their billing account ("bp:2024-06-01:" and a digest of BillingAccountId):
+# re-ingesting June's export replaces June's rows of the accounts it holds, including a
+# correction it dates back to April, and never April's own rows nor another provider's or
+# account's June. Rows without a billing period fall back to the days their file covers, per
+# billing account too ("days:" and the digest). Rows without a billing account keep the plain
+# forms ("bp:2024-06-01", "days").
 PARTITION_FIELD = "partition"
 DAYS_PARTITION = "days"
 BILLING_PERIOD_PREFIX = "bp:"
+ACCOUNT_SEPARATOR = ":"
+ACCOUNT_DIGEST_CHARS = 16
+# Widest partition: "days:" or "bp:2024-06-01:" and the digest; the columns hold 64.
+PARTITION_CHARS = 64
 CARRIED_FIELDS: tuple[str, ...] = (*COST_KEY_FIELDS, PARTITION_FIELD)
+
+
+def account_digest(billing_account_id: str | None) -> str:
+    """A short stable digest of a billing account id ("" for none): the partition's suffix.
+
+    A digest, not the id: ids run to 256 characters, and a partition is part of every fact's
+    key. (The 0003 migration computes the same digest for the rows it rewrites.)
+    """
+    if billing_account_id is None:
+        return ""
+    return hashlib.sha256(billing_account_id.encode("utf-8")).hexdigest()[:ACCOUNT_DIGEST_CHARS]
+
+
+def with_account(partition: str, billing_account_id: str | None) -> str:
+    """A partition of one billing account: "bp:2024-06-01" -> "bp:2024-06-01:<digest>"."""
+    digest = account_digest(billing_account_id)
+    return f"{partition}{ACCOUNT_SEPARATOR}{digest}" if digest else partition
+
+
+def account_suffix(partition: str) -> str:
+    """The billing account digest a partition carries ("" for none)."""
+    if partition.startswith(BILLING_PERIOD_PREFIX):
+        return partition[len(BILLING_PERIOD_PREFIX) :].partition(ACCOUNT_SEPARATOR)[2]
+    return partition.partition(ACCOUNT_SEPARATOR)[2]
+
+
+def days_partition_of(partition: str) -> str:
+    """The days partition of the same billing account as `partition`."""
+    digest = account_suffix(partition)
+    return f"{DAYS_PARTITION}{ACCOUNT_SEPARATOR}{digest}" if digest else DAYS_PARTITION
+
+
+def is_days_partition(partition: str) -> bool:
+    return partition == DAYS_PARTITION or partition.startswith(DAYS_PARTITION + ACCOUNT_SEPARATOR)
+
+
+def billing_period_of(partition: str) -> str | None:
+    """The billing period's first day ("2024-06-01") a partition names; None for days."""
+    if not partition.startswith(BILLING_PERIOD_PREFIX):
+        return None
+    return partition[len(BILLING_PERIOD_PREFIX) :].split(ACCOUNT_SEPARATOR, 1)[0]

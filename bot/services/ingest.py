@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -40,6 +40,7 @@ class _FileTally:
         self.rows_read = 0
         self.rows_rejected = 0
         self.unreadable_tags = 0
+        self.null_costs: dict[str, int] = {}
         self.rejections: list[Rejection] = []
         self.first_day: date | None = None
         self.last_day: date | None = None
@@ -122,6 +123,8 @@ def _count(tally: _FileTally, batch: BatchResult) -> None:
     tally.rows_read += batch.rows_read
     tally.rows_rejected += batch.rows_rejected
     tally.unreadable_tags += batch.unreadable_tags
+    for column, count in batch.null_costs.items():
+        tally.null_costs[column] = tally.null_costs.get(column, 0) + count
     room = REJECTIONS_REPORTED - len(tally.rejections)
     tally.rejections.extend(batch.rejections[:room])
 
@@ -155,6 +158,7 @@ def _fill_record(
             "rows_read": t.rows_read,
             "rows_rejected": t.rows_rejected,
             "rows_with_unreadable_tags": t.unreadable_tags,
+            "null_costs": dict(sorted(t.null_costs.items())),
             "first_day": t.first_day.isoformat() if t.first_day else None,
             "last_day": t.last_day.isoformat() if t.last_day else None,
         }
@@ -169,6 +173,15 @@ def _fill_record(
     ]
     run.day_ranges = _merge_ranges([(t.first_day, t.last_day) for t in tallies if t.first_day])
     run.totals = {currency: f"{value:f}" for currency, value in sorted(totals.items())}
+    run.null_costs = _sum_counts(t.null_costs for t in tallies)
+
+
+def _sum_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    summed: dict[str, int] = {}
+    for part in counts:
+        for name, count in part.items():
+            summed[name] = summed.get(name, 0) + count
+    return dict(sorted(summed.items()))
 
 
 def _merge_ranges(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:

@@ -36,6 +36,8 @@ class BatchResult:
     # The first and last day the batch's charges touch: an ingest replaces each file's range.
     # (Not its billing periods: a late charge billed next month must not wipe next month.)
     covered: tuple[date, date] | None = None
+    # Rows kept whose BilledCost or EffectiveCost was empty (stored as 0), per column.
+    null_costs: dict[str, int] = field(default_factory=dict)
 
 
 class BillingFile(Protocol):
@@ -72,6 +74,11 @@ class IngestRunRecord:
     rejections: list[dict[str, Any]] = field(default_factory=list)
     day_ranges: list[tuple[date, date]] = field(default_factory=list)
     totals: dict[str, str] = field(default_factory=dict)
+    # What the ingest replaced: per partition (billing period and account, or days), the days
+    # and the amounts removed and added per currency, on the run's cost basis; and the totals.
+    replaced: dict[str, Any] = field(default_factory=dict)
+    # Rows stored with an empty BilledCost or EffectiveCost (read as 0), per column.
+    null_costs: dict[str, int] = field(default_factory=dict)
     error: str | None = None
 
     @property
@@ -97,7 +104,8 @@ class IngestWriter(Protocol):
         ...
 
     def publish(self, run: IngestRunRecord) -> int:
-        """Replace the run's days for its source with what was staged; return the run id."""
+        """Replace the run's partitions for its source with what was staged, record in
+        `run.replaced` what was replaced, save the run; return the run id."""
         ...
 
 

@@ -25,10 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.allocation import DIMENSIONS
 from bot.domain.cost_rows import (
+    ACCOUNT_SEPARATOR,
     COST_AMOUNT_FIELDS,
+    COST_BASES,
     COST_KEY_FIELDS,
     DAYS_PARTITION,
     PARTITION_FIELD,
+    days_partition_of,
+    is_days_partition,
 )
 from bot.services.ports import IngestRunRecord
 from storage.bulk import (
@@ -50,6 +54,7 @@ from storage.models import (
     IngestStagedKey,
     IngestStaging,
 )
+from storage.replacements import ReplacementLedger
 from storage.rollups import RollupSums
 
 PUBLISH_WORK_MEM = "64MB"
@@ -76,6 +81,8 @@ class SqlIngestWriter:
         self._run_id = run_id
         self._staged_keys: set[str] = set()
         self._replaced: set[str] = set()  # billing periods whose old rows are deleted
+        self._met: set[str] = set()  # every partition this ingest has rows for
+        self._ledger = ReplacementLedger(source)
         self._rollups = RollupSums()
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
@@ -104,6 +111,7 @@ class SqlIngestWriter:
         connection = self._session.connection()
         self._replace_days(connection, run.day_ranges)
         self._add_facts(connection, _staged_days(self._run_id))
+        run.replaced = self._ledger.summary(self._rollups.table(), COST_BASES[run.cost_basis])
         self._insert_rollups(connection)
         connection.execute(delete(IngestStaging).where(IngestStaging.ingest_run_id == self._run_id))
         self._save_run(run)
@@ -126,10 +134,13 @@ class SqlIngestWriter:
         # Rounded to the stored decimals here, so the rollups add up what the facts hold.
         amounts = stored_amounts(amounts, COST_AMOUNT_FIELDS)
         copy_rows(connection, IngestStaging.__table__, self._with_run_id(amounts))
-        periods = set(pc.unique(aggregates.column(PARTITION_FIELD)).to_pylist())
-        self._replace_periods(connection, periods - self._replaced - {DAYS_PARTITION})
+        partitions = set(pc.unique(aggregates.column(PARTITION_FIELD)).to_pylist())
+        self._met |= partitions
+        self._ledger.note_accounts(aggregates)
+        periods = {p for p in partitions if not is_days_partition(p)}
+        self._replace_periods(connection, periods - self._replaced)
         # Rows of a billing period go in now; rows without one wait for publish().
-        periods_only = and_(_staged(self._run_id), IngestStaging.partition != DAYS_PARTITION)
+        periods_only = and_(_staged(self._run_id), ~_is_days(IngestStaging.partition))
         self._add_facts(connection, periods_only)
         connection.execute(delete(IngestStaging).where(periods_only))
         self._rollups.add(_with_keys(amounts, keys))
@@ -157,20 +168,24 @@ class SqlIngestWriter:
         """Delete the old rows of billing periods this ingest has just met."""
         if not periods:
             return
+        self._ledger.record_removed(connection, periods)
         for table in (CostDaily, CostRollup):
             mine = table.source == self._source
             connection.execute(delete(table).where(mine, table.partition.in_(sorted(periods))))
         self._replaced |= periods
 
     def _replace_days(self, connection: Connection, day_ranges: list) -> None:
-        """Delete the old rows without a billing period on the days this ingest's files cover."""
+        """Delete the old rows without a billing period on the days this ingest's files cover,
+        of the billing accounts this ingest has rows for (another account's days stay)."""
         covered = _covered(day_ranges)
         if covered is None:
             return
+        accounts_days = sorted({days_partition_of(p) for p in self._met})
+        self._ledger.record_removed(connection, accounts_days, covered)
         for table in (CostDaily, CostRollup):
             mine = table.source == self._source
             connection.execute(
-                delete(table).where(mine, table.partition == DAYS_PARTITION, covered(table))
+                delete(table).where(mine, table.partition.in_(accounts_days), covered(table))
             )
 
     def _add_facts(self, connection: Connection, staged: ColumnElement[bool]) -> None:
@@ -231,6 +246,8 @@ class SqlIngestWriter:
         row.days_covered = run.days_covered
         row.day_ranges = [[s.isoformat(), e.isoformat()] for s, e in run.day_ranges]
         row.totals = run.totals
+        row.replaced = run.replaced
+        row.null_costs = run.null_costs
         row.error = run.error
 
 
@@ -260,7 +277,15 @@ def _staged(run_id: int) -> ColumnElement[bool]:
 
 
 def _staged_days(run_id: int) -> ColumnElement[bool]:
-    return and_(_staged(run_id), IngestStaging.partition == DAYS_PARTITION)
+    return and_(_staged(run_id), _is_days(IngestStaging.partition))
+
+
+def _is_days(partition: ColumnElement[str]) -> ColumnElement[bool]:
+    """A days partition, of no billing account or of one (see cost_rows)."""
+    return or_(
+        partition == DAYS_PARTITION,
+        partition.startswith(DAYS_PARTITION + ACCOUNT_SEPARATOR, autoescape=True),
+    )
 
 
 def _covered(day_ranges: list[tuple[date, date]]):

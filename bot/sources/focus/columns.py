@@ -44,19 +44,42 @@ READ_COLUMNS: tuple[str, ...] = tuple(
 
 _CANONICAL = {name.lower(): name for name in READ_COLUMNS}
 
+# Earlier names of columns (FOCUS 1.0-preview exports), read under their 1.0 names. The
+# specification's CHANGELOG records the UsageQuantity, UsageUnit and Region renames in 1.0.
+PREVIEW_NAMES: dict[str, str] = {
+    "Provider": "ProviderName",
+    "Publisher": "PublisherName",
+    "InvoiceIssuer": "InvoiceIssuerName",
+    "UsageQuantity": "ConsumedQuantity",
+    "UsageUnit": "ConsumedUnit",
+    "Region": "RegionId",
+}
+_PREVIEW = {old.lower(): new for old, new in PREVIEW_NAMES.items() if new in READ_COLUMNS}
+
+
+def _folded(header: str) -> str:
+    return header.strip().lstrip("\ufeff").lower()
+
 
 def canonical_column(header: str) -> str | None:
-    """The FOCUS name a file's header stands for (case and stray spaces forgiven), if any."""
-    return _CANONICAL.get(header.strip().lstrip("\ufeff").lower())
+    """The FOCUS name a file's header stands for (case and stray spaces forgiven, 1.0-preview
+    names read as their 1.0 names), if any."""
+    folded = _folded(header)
+    return _CANONICAL.get(folded) or _PREVIEW.get(folded)
 
 
 def map_header(headers: Iterable[str]) -> dict[str, str]:
-    """Map FOCUS column names to the file's own header spelling; the first spelling wins."""
+    """Map FOCUS column names to the file's own header spelling; the first spelling wins, and
+    a 1.0 name wins over its 1.0-preview name."""
+    headers = list(headers)
     mapping: dict[str, str] = {}
-    for header in headers:
-        name = canonical_column(header)
-        if name is not None and name not in mapping:
-            mapping[name] = header
+    for preview_pass in (False, True):
+        for header in headers:
+            if (_folded(header) in _PREVIEW) != preview_pass:
+                continue
+            name = canonical_column(header)
+            if name is not None and name not in mapping:
+                mapping[name] = header
     return mapping
 
 

@@ -16,14 +16,17 @@ import pyarrow.compute as pc
 
 from bot.domain.allocation import TAG_DIMENSIONS, AllocationRules, parse_tags
 from bot.domain.cost_rows import (
+    ACCOUNT_SEPARATOR,
     BILLING_PERIOD_PREFIX,
     CARRIED_FIELDS,
     COST_KEY_FIELDS,
     DAYS_PARTITION,
     PARTITION_FIELD,
+    account_digest,
 )
 from bot.sources.focus.columns import TAGS_COLUMN, TEXT_COLUMNS
 from bot.sources.focus.parsing import (
+    distinct_codes,
     distinct_rows,
     first_rows,
     parse_times,
@@ -73,7 +76,9 @@ class Describer:
             text.get("BillingCurrency", pa.nulls(sample.num_rows, pa.string()))
         )
         keys, unreadable = self._keys(sample, text, currency)
-        keys[PARTITION_FIELD] = _partitions(sample, "BillingPeriodStart")
+        keys[PARTITION_FIELD] = _with_accounts(
+            _partitions(sample, "BillingPeriodStart"), keys["billing_account_id"]
+        )
         carried = pa.table([keys[name] for name in CARRIED_FIELDS], names=list(CARRIED_FIELDS))
         key_of = distinct_rows(carried.columns, carried.num_rows)
         return Descriptions(
@@ -163,6 +168,17 @@ def _partitions(sample: pa.Table, column: str) -> pa.Array:
     days = pa.array((nanos // _NS_PER_DAY).astype("int32"), pa.int32()).cast(pa.date32())
     labelled = pc.binary_join_element_wise(BILLING_PERIOD_PREFIX, pc.cast(days, pa.string()), "")
     return pc.if_else(pa.array(bad), pa.scalar(DAYS_PARTITION), labelled)
+
+
+def _with_accounts(partitions: pa.Array, billing_account_ids: pa.Array) -> pa.Array:
+    """Each row's partition of its billing account (see cost_rows): a digest is added per
+    distinct account id; rows without one keep the plain partition."""
+    codes, accounts = distinct_codes(billing_account_ids)
+    suffixes = [ACCOUNT_SEPARATOR + account_digest(a) for a in accounts.to_pylist()]
+    # One extra slot at the end stands for rows without an account id (code -1).
+    codes = np.where(codes < 0, len(suffixes), codes)
+    suffix = pa.array([*suffixes, ""], pa.string()).take(pa.array(codes, pa.int64()))
+    return pc.binary_join_element_wise(partitions, suffix, "")
 
 
 def _tags_as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

@@ -16,6 +16,7 @@ from bot.domain.allocation import AllocationRules
 from bot.domain.cost_rows import CARRIED_FIELDS, COST_AMOUNT_FIELDS
 from bot.services.ports import BatchResult, Rejection
 from bot.sources.focus.describe import Describer
+from bot.sources.focus.missing_costs import count_kept, mandatory_costs_missing
 from bot.sources.focus.parsing import as_mask, parse_amounts, parse_times
 from bot.sources.focus.reader import FocusBatch
 from bot.sources.focus.spreading import spread_over_days, sum_by
@@ -47,6 +48,7 @@ class FocusNormaliser:
         table = batch.table
         rows = table.num_rows
         amounts, problems = _amounts(table)
+        empty_costs = mandatory_costs_missing(table)
         start, start_bad = parse_times(_column(table, "ChargePeriodStart"))
         end, end_bad = parse_times(_column(table, "ChargePeriodEnd"))
         combination, sample = self._describer.combinations(table)
@@ -83,6 +85,7 @@ class FocusNormaliser:
             rejections=self._first_rejections(table, problems, bad, batch.first_line),
             unreadable_tags=int(described.unreadable_tags[combination].sum()),
             covered=_covered_days(start_day, days, good),
+            null_costs=count_kept(empty_costs, good),
         )
 
     def _first_rejections(

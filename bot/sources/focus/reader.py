@@ -24,6 +24,7 @@ from bot.sources.focus.columns import (
     map_header,
     missing_mandatory,
 )
+from bot.sources.focus.dialects import near_focus_refusal
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
@@ -236,6 +237,8 @@ def _check_focus_header(path: Path, headers: list[str]) -> None:
             "'FOCUS 1.0 with AWS columns' or newer) and ingest that instead."
         )
     missing = missing_mandatory(map_header(headers))
+    if missing and (near_focus := near_focus_refusal(headers)):
+        raise FocusFileError(f"{path}: {near_focus}")
     if missing:
         raise FocusFileError(
             f"{path}: not a FOCUS cost-and-usage file: missing mandatory column(s) "
