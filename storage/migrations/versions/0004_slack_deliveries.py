@@ -1,7 +1,7 @@
 """Slack deliveries: one row per delivery taken, so a retried event or command runs once
 
-Revision ID: 0003_slack_deliveries
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-27
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0003_slack_deliveries"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
