@@ -76,6 +76,9 @@ def render_ingest_summary(summary: IngestSummary) -> str:
         f"  total cost     {totals} ({run.cost_basis})",
         f"  seconds        {run.seconds}",
     ]
+    unreadable = sum(f.get("rows_with_unreadable_tags", 0) for f in run.files)
+    if unreadable:
+        lines.append(f"  rows with unreadable Tags {unreadable:,} (their cost is unallocated)")
     for rejection in run.rejections:
         lines.append(
             f"  rejected {rejection['file']} line {rejection['line']}: {rejection['reason']}"

@@ -33,7 +33,11 @@ def read_csv_header(path: Path) -> list[str]:
         raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
         with raw:
             prefix = raw.read(MAX_HEADER_BYTES + 1)
-    except (OSError, EOFError) as exc:
+    except EOFError as exc:
+        raise HeaderError(
+            f"{path}: the gzip file is truncated ({exc}); ingest it again once it is complete."
+        ) from exc
+    except OSError as exc:
         raise HeaderError(f"{path}: cannot read the CSV header ({exc}).") from exc
     if len(prefix) > MAX_HEADER_BYTES:
         line_end = prefix.rfind(b"\n", 0, MAX_HEADER_BYTES)
