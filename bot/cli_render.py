@@ -82,6 +82,9 @@ def render_ingest_summary(summary: IngestSummary) -> str:
         f"  seconds        {run.seconds}",
     ]
     lines.extend(f"  warning: {warning}" for warning in null_cost_warnings(run))
+    unreadable = sum(f.get("rows_with_unreadable_tags", 0) for f in run.files)
+    if unreadable:
+        lines.append(f"  rows with unreadable Tags {unreadable:,} (their cost is unallocated)")
     for rejection in run.rejections:
         lines.append(
             f"  rejected {rejection['file']} line {rejection['line']}: {rejection['reason']}"

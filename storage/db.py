@@ -36,6 +36,26 @@ class StoreError(RuntimeError):
     """The store cannot be opened or upgraded; the message says what to do."""
 
 
+SQLITE_BUSY_SECONDS = 30
+STORE_BUSY = (
+    "the store is busy: another ingest or process holds its write lock; try again when it "
+    "has finished (a SQLite store waits {seconds} s; `?timeout=SECONDS` in "
+    "COSTBOT_DATABASE_URL waits longer)."
+)
+
+
+def is_sqlite_busy(error: BaseException) -> bool:
+    """SQLite gave up waiting for another connection's lock."""
+    orig = getattr(error, "orig", None)
+    text = str(orig.args[0]) if orig is not None and orig.args else ""
+    return text in ("database is locked", "database table is locked")
+
+
+def store_busy_error(engine: Engine) -> StoreError:
+    seconds = engine.url.query.get("timeout", SQLITE_BUSY_SECONDS)
+    return StoreError(STORE_BUSY.format(seconds=seconds))
+
+
 class SchemaMissingError(StoreError):
     """The store answers but its tables are gone (its database was dropped and re-created)."""
 
@@ -55,7 +75,9 @@ def create_store_engine(
             "Use sqlite:///costbot.db or postgresql+psycopg://user@host:5432/dbname."
         ) from exc
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # How long a writer waits for another's lock; `?timeout=SECONDS` in the URL says otherwise.
+        waits = {} if "timeout" in url.query else {"timeout": SQLITE_BUSY_SECONDS}
+        engine = create_engine(url, connect_args=waits)
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         event.listen(engine, "handle_error", _translate_error)

@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain.allocation import DIMENSIONS
-from bot.domain.cost_rows import PARTITION_CHARS
+from bot.domain.cost_rows import COST_KEY_FIELD_LENGTHS as _LENGTHS
+from bot.domain.cost_rows import DIMENSION_VALUE_LENGTH, PARTITION_CHARS
 from storage.types import ExactDecimal, UtcDateTime
 
 # BIGINT ids on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
@@ -57,27 +58,32 @@ ROLLUP_DIMENSIONS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d != "resour
 
 
 class _KeyFields:
-    """The descriptive fields of a cost: what it is, where, and whose."""
+    """The descriptive fields of a cost: what it is, where, and whose.
 
-    billing_account_id: Mapped[str | None] = mapped_column(String(256))
-    billing_account_name: Mapped[str | None] = mapped_column(String(256))
-    sub_account_id: Mapped[str | None] = mapped_column(String(256))
-    sub_account_name: Mapped[str | None] = mapped_column(String(256))
-    provider: Mapped[str | None] = mapped_column(String(128))
-    service_name: Mapped[str | None] = mapped_column(String(256))
-    service_category: Mapped[str | None] = mapped_column(String(128))
-    region: Mapped[str | None] = mapped_column(String(128))
-    resource_id: Mapped[str | None] = mapped_column(String(1024))
-    resource_name: Mapped[str | None] = mapped_column(String(1024))
-    resource_type: Mapped[str | None] = mapped_column(String(256))
-    charge_category: Mapped[str | None] = mapped_column(String(64))
-    currency: Mapped[str] = mapped_column(String(16))
-    usage_unit: Mapped[str | None] = mapped_column(String(128))
-    project: Mapped[str | None] = mapped_column(String(256))
-    team: Mapped[str | None] = mapped_column(String(256))
-    owner: Mapped[str | None] = mapped_column(String(256))
-    model: Mapped[str | None] = mapped_column(String(256))
-    environment: Mapped[str | None] = mapped_column(String(256))
+    Their lengths are the domain's (COST_KEY_FIELD_LENGTHS): the sources reject longer values.
+    """
+
+    billing_account_id: Mapped[str | None] = mapped_column(String(_LENGTHS["billing_account_id"]))
+    billing_account_name: Mapped[str | None] = mapped_column(
+        String(_LENGTHS["billing_account_name"])
+    )
+    sub_account_id: Mapped[str | None] = mapped_column(String(_LENGTHS["sub_account_id"]))
+    sub_account_name: Mapped[str | None] = mapped_column(String(_LENGTHS["sub_account_name"]))
+    provider: Mapped[str | None] = mapped_column(String(_LENGTHS["provider"]))
+    service_name: Mapped[str | None] = mapped_column(String(_LENGTHS["service_name"]))
+    service_category: Mapped[str | None] = mapped_column(String(_LENGTHS["service_category"]))
+    region: Mapped[str | None] = mapped_column(String(_LENGTHS["region"]))
+    resource_id: Mapped[str | None] = mapped_column(String(_LENGTHS["resource_id"]))
+    resource_name: Mapped[str | None] = mapped_column(String(_LENGTHS["resource_name"]))
+    resource_type: Mapped[str | None] = mapped_column(String(_LENGTHS["resource_type"]))
+    charge_category: Mapped[str | None] = mapped_column(String(_LENGTHS["charge_category"]))
+    currency: Mapped[str] = mapped_column(String(_LENGTHS["currency"]))
+    usage_unit: Mapped[str | None] = mapped_column(String(_LENGTHS["usage_unit"]))
+    project: Mapped[str | None] = mapped_column(String(_LENGTHS["project"]))
+    team: Mapped[str | None] = mapped_column(String(_LENGTHS["team"]))
+    owner: Mapped[str | None] = mapped_column(String(_LENGTHS["owner"]))
+    model: Mapped[str | None] = mapped_column(String(_LENGTHS["model"]))
+    environment: Mapped[str | None] = mapped_column(String(_LENGTHS["environment"]))
 
 
 class _Amounts:
@@ -146,9 +152,9 @@ class CostRollup(Base):
     partition: Mapped[str] = mapped_column(String(PARTITION_CHARS))
     day: Mapped[date] = mapped_column(Date)
     dimension: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str | None] = mapped_column(String(1024))  # NULL: unallocated
-    service_name: Mapped[str | None] = mapped_column(String(256))
-    currency: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(DIMENSION_VALUE_LENGTH))  # NULL: unallocated
+    service_name: Mapped[str | None] = mapped_column(String(_LENGTHS["service_name"]))
+    currency: Mapped[str] = mapped_column(String(_LENGTHS["currency"]))
     billed_cost: Mapped[Decimal]
     effective_cost: Mapped[Decimal]
 
@@ -216,8 +222,8 @@ class DimensionValue(Base):
     __tablename__ = "dimension_values"
 
     dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[str] = mapped_column(String(1024), primary_key=True)
-    folded: Mapped[str] = mapped_column(String(1024))
+    value: Mapped[str] = mapped_column(String(DIMENSION_VALUE_LENGTH), primary_key=True)
+    folded: Mapped[str] = mapped_column(String(DIMENSION_VALUE_LENGTH))
 
     __table_args__ = (Index("ix_dimension_values_folded", "dimension", "folded"),)
 

@@ -152,7 +152,10 @@ def parse_tags(raw: object) -> dict[str, object]:
     if _AZURE_BARE_OBJECT.match(text):
         # Azure cost exports write `"CostCenter": "1234","env": "prod"` without the braces.
         text = "{" + text + "}"
-    parsed = json.loads(text)
+    try:
+        parsed = json.loads(text)
+    except RecursionError:  # nested thousands deep: no provider writes tags so
+        raise ValueError(f"Tags are nested too deeply to be tags: {text[:80]!r}") from None
     if not isinstance(parsed, dict):
         raise ValueError(f"Tags is not a JSON object: {text[:80]!r}")
     return parsed

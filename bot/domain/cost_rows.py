@@ -94,3 +94,32 @@ def billing_period_of(partition: str) -> str | None:
     if not partition.startswith(BILLING_PERIOD_PREFIX):
         return None
     return partition[len(BILLING_PERIOD_PREFIX) :].split(ACCOUNT_SEPARATOR, 1)[0]
+
+
+# The longest text the store keeps in each descriptive field, in characters (PostgreSQL's
+# VARCHAR counts characters). storage/models.py sizes its columns from these numbers, and the
+# sources reject a longer value before it reaches the store, so SQLite (which would keep any
+# length) and PostgreSQL (which would fail the whole ingest) accept the same files.
+COST_KEY_FIELD_LENGTHS: dict[str, int] = {
+    "billing_account_id": 256,
+    "billing_account_name": 256,
+    "sub_account_id": 256,
+    "sub_account_name": 256,
+    "provider": 128,
+    "service_name": 256,
+    "service_category": 128,
+    "region": 128,
+    "resource_id": 1024,
+    "resource_name": 1024,
+    "resource_type": 256,
+    "charge_category": 64,
+    "currency": 16,
+    "usage_unit": 128,
+    "project": 256,
+    "team": 256,
+    "owner": 256,
+    "model": 256,
+    "environment": 256,
+}
+# A dimension's value as remembered for lookups: the longest key field that feeds a dimension.
+DIMENSION_VALUE_LENGTH = 1024

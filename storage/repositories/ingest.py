@@ -21,6 +21,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.allocation import DIMENSIONS
@@ -43,7 +44,7 @@ from storage.bulk import (
     sum_by,
     upsert_adding,
 )
-from storage.db import WRITER
+from storage.db import WRITER, is_sqlite_busy, store_busy_error
 from storage.models import (
     DIMENSION_COLUMNS,
     CostDaily,
@@ -305,7 +306,7 @@ class SqlIngestStore:
     def open_ingest(self, run: IngestRunRecord) -> Iterator[SqlIngestWriter]:
         session = self._sessions()
         try:
-            with session.begin():
+            with _busy_is_said(session), session.begin():
                 session.connection(execution_options=WRITER)
                 _lock_ingests(session)
                 _size_postgres_work_memory(session)
@@ -320,6 +321,17 @@ class SqlIngestStore:
                 yield SqlIngestWriter(session, run.source, row.id)
         finally:
             session.close()
+
+
+@contextmanager
+def _busy_is_said(session: Session) -> Iterator[None]:
+    """A lock held longer than SQLite waits is a message ("try again"), not a traceback."""
+    try:
+        yield
+    except OperationalError as error:
+        if is_sqlite_busy(error):
+            raise store_busy_error(session.get_bind()) from None
+        raise
 
 
 def _size_postgres_work_memory(session: Session) -> None:

@@ -73,3 +73,19 @@ def test_focus_1_x_headers_need_no_explaining():
             header = next(csv.reader(handle))
         assert near_focus_refusal(header) is None
         assert open_focus_file(FOCUS_FIXTURES / name).columns.keys() >= set(MANDATORY)
+
+
+def test_a_preview_name_beside_its_1_0_name_is_no_duplicate_and_the_1_0_name_wins(tmp_path):
+    path = _header_file(tmp_path, [*MANDATORY, "Provider", "ProviderName", "Region", "RegionId"])
+
+    focus = open_focus_file(path)
+
+    assert focus.columns["ProviderName"] == "ProviderName"
+    assert focus.columns["RegionId"] == "RegionId"
+
+
+def test_two_spellings_of_one_1_0_name_are_refused_naming_both(tmp_path):
+    path = _header_file(tmp_path, [*MANDATORY, "ServiceName", "servicename "])
+
+    with pytest.raises(ValueError, match="'ServiceName' and 'servicename '"):
+        open_focus_file(path)

@@ -267,11 +267,9 @@ def test_different_timestamp_spellings_in_one_file_meet_on_one_day(tmp_path):
         ("2024-02-28T00:00:00Z", "2024-03-01T00:00:00Z", date(2024, 2, 28), 2),
         ("2024-12-31T00:00:00Z", "2025-01-02T00:00:00Z", date(2024, 12, 31), 2),
         ("2024-09-01T00:00:00Z", "2025-09-01T00:00:00Z", date(2024, 9, 1), 365),
-        # Zero-length and reversed periods count on their start day.
+        # Zero-length periods count on their start day (reversed ones are rejected, below).
         ("2024-09-05T00:00:00Z", "2024-09-05T00:00:00Z", date(2024, 9, 5), 1),
         ("2024-09-05T10:00:00Z", "2024-09-05T10:00:00Z", date(2024, 9, 5), 1),
-        ("2024-09-05T10:00:00Z", "2024-09-03T00:00:00Z", date(2024, 9, 5), 1),
-        ("2024-09-05T00:00:00Z", "2024-09-04T23:00:00Z", date(2024, 9, 5), 1),
     ],
 )
 def test_a_charge_is_spread_evenly_over_the_utc_days_it_spans(tmp_path, start, end, first, days):
@@ -831,3 +829,23 @@ def test_the_synthetic_1_3_and_1_4_files_load_exactly(name):
             c: a.quantize(NANO) for c, a in file_total(path, focus).items()
         }
     assert table.column("provider").null_count == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2024-09-05T10:00:00Z", "2024-09-03T00:00:00Z"),
+        ("2024-09-05T00:00:00Z", "2024-09-04T23:00:00Z"),
+    ],
+)
+def test_a_period_that_ends_before_it_starts_is_rejected(tmp_path, start, end):
+    path = write_csv(
+        tmp_path / "f.csv",
+        [{"ChargePeriodStart": start, "ChargePeriodEnd": end}, {}],
+    )
+
+    result = one_batch(path)
+
+    assert result.rows_rejected == 1
+    assert result.rejections[0].line == 2
+    assert result.rejections[0].reason == f"ChargePeriodEnd {end!r} is before ChargePeriodStart"

@@ -68,6 +68,11 @@ def canonical_column(header: str) -> str | None:
     return _CANONICAL.get(folded) or _PREVIEW.get(folded)
 
 
+def is_preview_name(header: str) -> bool:
+    """A 1.0-preview name (`Provider`): it yields to the 1.0 name when a file has both."""
+    return _folded(header) in _PREVIEW
+
+
 def map_header(headers: Iterable[str]) -> dict[str, str]:
     """Map FOCUS column names to the file's own header spelling; the first spelling wins, and
     a 1.0 name wins over its 1.0-preview name."""

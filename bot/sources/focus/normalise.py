@@ -17,14 +17,16 @@ from bot.domain.cost_rows import CARRIED_FIELDS, COST_AMOUNT_FIELDS
 from bot.services.ports import BatchResult, Rejection
 from bot.sources.focus.describe import Describer
 from bot.sources.focus.missing_costs import count_kept, mandatory_costs_missing
-from bot.sources.focus.parsing import as_mask, parse_amounts, parse_times
+from bot.sources.focus.parsing import as_mask, parse_amounts, parse_times_in_range
 from bot.sources.focus.reader import FocusBatch
 from bot.sources.focus.spreading import spread_over_days, sum_by
+from bot.sources.focus.validation import stored_field_problems
 
 _NS_PER_DAY = 86_400 * 10**9
 MAX_CHARGE_DAYS = 3660
 REJECTIONS_KEPT = 10
 _KEY = "key"  # a row of the batch's distinct keys
+_OUT_OF_RANGE = "is outside the years 1970 to 2199, so it is no billing time"
 
 _AMOUNT_SOURCES = {
     "billed_cost": "BilledCost",
@@ -49,14 +51,23 @@ class FocusNormaliser:
         rows = table.num_rows
         amounts, problems = _amounts(table)
         empty_costs = mandatory_costs_missing(table)
-        start, start_bad = parse_times(_column(table, "ChargePeriodStart"))
-        end, end_bad = parse_times(_column(table, "ChargePeriodEnd"))
+        start, start_bad, start_far = parse_times_in_range(_column(table, "ChargePeriodStart"))
+        end, end_bad, end_far = parse_times_in_range(_column(table, "ChargePeriodEnd"))
         combination, sample = self._describer.combinations(table)
         described = self._describer.describe(sample)
+        readable = ~(start_bad | start_far | end_bad | end_far)
         problems += [
             (start_bad, "ChargePeriodStart", "is empty or not an ISO 8601 date-time"),
             (end_bad, "ChargePeriodEnd", "is empty or not an ISO 8601 date-time"),
+            (start_far, "ChargePeriodStart", _OUT_OF_RANGE),
+            (end_far, "ChargePeriodEnd", _OUT_OF_RANGE),
+            (readable & (end < start), "ChargePeriodEnd", "is before ChargePeriodStart"),
             (described.no_currency[combination], "BillingCurrency", "is empty"),
+        ]
+        key_of_row = described.key_of[combination]
+        problems += [
+            (mask[key_of_row], column, reason)
+            for mask, column, reason in stored_field_problems(described.keys)
         ]
         start_day, days = _charge_days(start, end, _any(problems, rows))
         too_long = f"is more than {MAX_CHARGE_DAYS} days after ChargePeriodStart"

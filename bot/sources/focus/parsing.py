@@ -25,6 +25,10 @@ _FAST_MAX_CHARS = 20
 _LOWER_E = ord("e")
 _AMOUNT_LIMIT = pa.scalar(Decimal(10) ** (AMOUNT_TYPE.precision - AMOUNT_TYPE.scale), _WIDE_DECIMAL)
 _NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,2})?$"
+# The times a billing row may carry: cloud billing began long after 1970, and a charge beyond
+# 2199 is a typo or a placeholder (9999-12-31), not a cost to spread over the days up to it.
+FIRST_TIME = pd.Timestamp("1970-01-01", tz="UTC")
+END_TIME = pd.Timestamp("2200-01-01", tz="UTC")
 
 
 def combined(column: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -75,19 +79,31 @@ def first_rows(codes: np.ndarray) -> np.ndarray:
 
 def parse_times(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """UTC nanoseconds from ISO 8601 text (`T` or space, `Z`, offset or none), and a mask of
-    the rows that are empty or not a time. Each distinct text is parsed once."""
+    the rows that are empty, not a time, or outside the years costbot stores."""
+    ticks, unreadable, out_of_range = parse_times_in_range(column)
+    return ticks, unreadable | out_of_range
+
+
+def parse_times_in_range(
+    column: pa.Array | pa.ChunkedArray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As parse_times, with two masks: rows empty or not a time, and rows of a time outside
+    FIRST_TIME..END_TIME (year 0001 or 9999 parse, but are no billing time, and nanoseconds
+    since 1970 cannot hold them). Each distinct text is parsed once."""
     codes, values = distinct_codes(column)
     text = trimmed_text(values).to_pylist()
     parsed = pd.to_datetime(
         pd.Series(text, dtype=object), utc=True, format="ISO8601", errors="coerce"
     )
-    # pandas may pick micro- or nanoseconds for the parsed values; pin the unit before counting.
-    ticks = parsed.dt.as_unit("ns").astype("int64").to_numpy()
     known = parsed.notna().to_numpy()
+    in_range = ((parsed >= FIRST_TIME) & (parsed < END_TIME)).to_numpy()
+    # pandas may pick micro- or nanoseconds for the parsed values; pin the unit before counting.
+    ticks = parsed.where(in_range).dt.as_unit("ns").astype("int64").to_numpy()
     # One extra slot at the end stands for null rows (code -1).
-    ticks = np.append(np.where(known, ticks, 0), 0)
+    ticks = np.append(np.where(in_range, ticks, 0), 0)
     known = np.append(known, False)
-    return ticks[codes], ~known[codes]
+    in_range = np.append(in_range, False)
+    return ticks[codes], ~known[codes], (known & ~in_range)[codes]
 
 
 def parse_amounts(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
-import io
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +22,12 @@ from bot.sources.focus.columns import (
     missing_mandatory,
 )
 from bot.sources.focus.dialects import near_focus_refusal
+from bot.sources.focus.file_identity import FileIdentity, check_unchanged, regular_file_identity
+from bot.sources.focus.header import (
+    read_csv_header,
+    refuse_duplicate_columns,
+    refuse_unreadable_parquet_types,
+)
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
@@ -57,6 +60,8 @@ class FocusFile:
     columns: dict[str, str]  # FOCUS name -> the file's own header
     # SHA-256 of the file's bytes, taken while the file is streamed.
     checksum: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # The file as it was when its header was read: it must be so still after its last row.
+    identity: FileIdentity | None = field(default=None, compare=False, repr=False)
 
     def batches(self) -> Iterator[FocusBatch]:
         """Stream the file's rows with only the columns costbot reads."""
@@ -70,6 +75,8 @@ class FocusFile:
                 yield FocusBatch(table=table, first_line=line)
                 line += table.num_rows
         self.checksum["sha256"] = checksum.hexdigest()
+        if self.identity is not None:
+            check_unchanged(self.path, self.identity, checksum.bytes_hashed)
 
     def _focus_name(self, header: str) -> str:
         return next(name for name, spelled in self.columns.items() if spelled == header)
@@ -94,6 +101,11 @@ class FocusFile:
             ):
                 yield from reader
         except (pa.ArrowInvalid, OSError, EOFError) as exc:
+            if "straddling" in str(exc):  # Arrow's words for a row longer than its block
+                raise FocusFileError(
+                    f"{self.path}: a row is longer than {CSV_BLOCK_BYTES // 1024} KiB (or a "
+                    "quote is never closed); no billing row is that long: check the export."
+                ) from exc
             raise FocusFileError(
                 f"{self.path}: the CSV is malformed or truncated ({exc})."
             ) from exc
@@ -101,13 +113,18 @@ class FocusFile:
     def _parquet_batches(self) -> Iterator[pa.RecordBatch]:
         headers = list(self.columns.values())
         tags_header = self.columns.get(TAGS_COLUMN)
-        parquet = pq.ParquetFile(self.path)
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=headers):
-            arrays = [
-                column if name == tags_header else _as_text(column)
-                for name, column in zip(batch.schema.names, batch.columns, strict=True)
-            ]
-            yield pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+        try:
+            parquet = pq.ParquetFile(self.path)
+            for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=headers):
+                arrays = [
+                    column if name == tags_header else _as_text(column)
+                    for name, column in zip(batch.schema.names, batch.columns, strict=True)
+                ]
+                yield pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+        except (pa.ArrowException, OSError) as exc:
+            raise FocusFileError(
+                f"{self.path}: the Parquet file is malformed or truncated ({exc})."
+            ) from exc
 
 
 class FileChecksum:
@@ -119,6 +136,7 @@ class FileChecksum:
         self._digest = hashlib.sha256()
         self._stop = threading.Event()
         self._error: BaseException | None = None
+        self.bytes_hashed = 0
         self._thread = threading.Thread(target=self._hash, name="costbot-checksum", daemon=True)
 
     def __enter__(self) -> FileChecksum:
@@ -142,6 +160,7 @@ class FileChecksum:
             with self._path.open("rb", buffering=0) as raw:
                 while not self._stop.is_set() and (count := raw.readinto(buffer)):
                     self._digest.update(view[:count])
+                    self.bytes_hashed += count
         except OSError as error:
             self._error = error
 
@@ -199,30 +218,26 @@ def _is_billing_file(path: Path) -> bool:
 def open_focus_file(path: Path) -> FocusFile:
     """Read a file's header and check it is FOCUS; raise FocusFileError saying why not."""
     name = path.name.lower()
-    if name.endswith(PARQUET_SUFFIXES):
-        kind, headers = "parquet", _parquet_header(path)
-    elif name.endswith(CSV_SUFFIXES):
-        kind, headers = "csv", _csv_header(path)
-    else:
+    if not name.endswith(PARQUET_SUFFIXES + CSV_SUFFIXES):
         raise FocusFileError(
             f"{path}: unknown file type; costbot reads FOCUS as .csv, .csv.gz or .parquet."
         )
+    identity = regular_file_identity(path)  # before anything opens it: a FIFO never ends
+    if name.endswith(PARQUET_SUFFIXES):
+        kind, schema = "parquet", _parquet_schema(path)
+        headers = list(schema.names)
+    else:
+        kind, schema, headers = "csv", None, read_csv_header(path)
     _check_focus_header(path, headers)
-    return FocusFile(path=path, kind=kind, columns=map_header(headers))
+    columns = map_header(headers)
+    if schema is not None:
+        refuse_unreadable_parquet_types(path, schema, columns)
+    return FocusFile(path=path, kind=kind, columns=columns, identity=identity)
 
 
-def _csv_header(path: Path) -> list[str]:
+def _parquet_schema(path: Path) -> pa.Schema:
     try:
-        raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
-        with raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
-            return next(csv.reader(text), [])
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
-        raise FocusFileError(f"{path}: cannot read the CSV header ({exc}).") from exc
-
-
-def _parquet_header(path: Path) -> list[str]:
-    try:
-        return list(pq.read_schema(path).names)
+        return pq.read_schema(path)
     except (OSError, pa.ArrowException) as exc:
         raise FocusFileError(f"{path}: not a readable Parquet file ({exc}).") from exc
 
@@ -236,6 +251,7 @@ def _check_focus_header(path: Path, headers: list[str]) -> None:
             "Create a FOCUS export in AWS Billing > Data Exports (export type "
             "'FOCUS 1.0 with AWS columns' or newer) and ingest that instead."
         )
+    refuse_duplicate_columns(path, headers)
     missing = missing_mandatory(map_header(headers))
     if missing and (near_focus := near_focus_refusal(headers)):
         raise FocusFileError(f"{path}: {near_focus}")
