@@ -360,10 +360,16 @@ def _tags_column(kind: str) -> pa.Array:
     if kind == "struct":
         fields = [pa.field(k, pa.string()) for k in present]
         return pa.array([present, None, dict.fromkeys(present)], pa.struct(fields))
+    if kind == "key_value_list":  # BigQuery's labels
+        pairs = [{"key": k, "value": v} for k, v in present.items()]
+        item = pa.struct([pa.field("key", pa.string()), pa.field("value", pa.string())])
+        return pa.array([pairs, None, []], pa.list_(item))
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["string", "large_string", "dictionary", "map", "struct"])
+@pytest.mark.parametrize(
+    "kind", ["string", "large_string", "dictionary", "map", "struct", "key_value_list"]
+)
 def test_parquet_tags_columns(tmp_path, kind):
     path = write_parquet(
         tmp_path / "f.parquet",

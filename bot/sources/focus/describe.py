@@ -190,10 +190,17 @@ def _tags_as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedAr
     return pa.array([_canonical_tags(v) for v in column.to_pylist()], pa.string())
 
 
+def _key_value(item: object) -> tuple[str, object]:
+    if isinstance(item, dict):
+        return str(item.get("key")), item.get("value")
+    key, value = item  # type: ignore[misc]
+    return str(key), value
+
+
 def _canonical_tags(value: object) -> str | None:
     if value is None or isinstance(value, str):
         # Text already (a dictionary-encoded or string-view Tags column): parse it as it is.
         return value
-    if isinstance(value, list):
-        value = {str(k): v for k, v in value}
+    if isinstance(value, list):  # a Parquet map, or BigQuery's list of {key, value} labels
+        value = dict(_key_value(item) for item in value)
     return json.dumps(value, sort_keys=True, default=str)

@@ -76,7 +76,7 @@ def refuse_unreadable_parquet_types(path: Path, schema: pa.Schema, columns: dict
         readable = _tags_type(kind) if name == TAGS_COLUMN else _flat_type(kind)
         if not readable:
             expected = (
-                "text (JSON), a map or a struct"
+                "text (JSON), a map, a struct or a list of key/value structs"
                 if name == TAGS_COLUMN
                 else "text, a number or a date-time"
             )
@@ -110,5 +110,14 @@ def _tags_type(kind: pa.DataType) -> bool:
         or pa.types.is_large_string(kind)
         or pa.types.is_map(kind)
         or pa.types.is_struct(kind)
+        or _key_value_list(kind)
         or pa.types.is_null(kind)
     )
+
+
+def _key_value_list(kind: pa.DataType) -> bool:
+    """BigQuery's labels: a list of {key, value} structs."""
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        return False
+    item = kind.value_type
+    return pa.types.is_struct(item) and {"key", "value"} <= {f.name for f in item}
