@@ -11,11 +11,13 @@ from sqlalchemy import Engine
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.ingest import IngestService
+from bot.services.store_sources import SourceCatalog
 from bot.settings import CostbotConfig, Settings, load_config
 from bot.sources.focus.source import FocusSource
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.repositories.costs import SqlCostStore
 from storage.repositories.ingest import SqlIngestStore
+from storage.repositories.sources import SqlSourceCatalog
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Services:
     coverage: CoverageService
     ingest: IngestService
     cost_store: SqlCostStore
+    sources: SourceCatalog
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:
@@ -56,4 +59,5 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
         {"focus": FocusSource(rules)},
         cost_basis=config.cost_basis,
     )
-    return Services(settings, config, engine, costs, coverage, ingest, cost_store)
+    sources = SqlSourceCatalog(sessions)
+    return Services(settings, config, engine, costs, coverage, ingest, cost_store, sources)

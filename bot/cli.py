@@ -151,14 +151,24 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Demo billing files (written if missing).")] = Path(
         "demo-data"
     ),
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="COSTBOT_DEMO_DATABASE_URL",
+            show_envvar=True,
+            help="The demo's own store (default: sqlite:///costbot-demo.db in this folder); "
+            "never COSTBOT_DATABASE_URL, and refused if it holds other billing data.",
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Run the bot against a local Slack sandbox in your browser, with demo data."""
-    from bot.demo import run_demo_forever, start_demo
+    from bot.demo import DEMO_DATABASE_URL, run_demo_forever, start_demo
     from bot.sources.demo import DEMO_PROJECT
 
+    settings = Settings(database_url=database_url or DEMO_DATABASE_URL)
     running = _run(
-        lambda: start_demo(settings=Settings(), data_dir=data_dir, port=port, config_path=config)
+        lambda: start_demo(settings=settings, data_dir=data_dir, port=port, config_path=config)
     )
     # What the data holds, as `costbot top` and `costbot cost` print it, before the sandbox.
     costs = running.services.costs
