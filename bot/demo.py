@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.app import Services, build_services
+from bot.logs import hide_secret
 from bot.sandbox import BackgroundServer, SandboxServer
 from bot.server import EVENTS_PATH, build_wsgi_app
 from bot.services.store_sources import other_sources
@@ -87,6 +88,7 @@ def start_demo(
         services.engine.dispose()
         raise
     signing_secret = secrets.token_hex(16)
+    hide_secret(signing_secret)
     sandbox = SandboxServer(bot_token=SANDBOX_BOT_TOKEN, signing_secret=signing_secret, port=port)
     sandbox.start()
     slack = SlackSettings(

@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.logs import with_request_id
 from bot.settings import SlackSettings
 
 EVENTS_PATH = "/slack/events"
@@ -37,7 +38,7 @@ def build_wsgi_app(bolt_app: App, health: Callable[[], dict[str, Any]]) -> WsgiA
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
-    return application
+    return with_request_id(application)
 
 
 def serve_http(

@@ -46,12 +46,10 @@ def test_demo_uses_its_own_store_not_productions_then_serves_the_sandbox(
     port = _free_port()
     # Production's variable is set, as on a server where someone types `costbot demo`.
     env = _env(tmp_path / "unused.db", COSTBOT_DATABASE_URL=store.url, COSTBOT_TODAY="2026-11-20")
-    log = tmp_path / "demo.log"
+    log, errors = tmp_path / "demo.log", tmp_path / "demo-stderr.log"
     command = [*DEMO, "--port", str(port), "--data-dir", str(tmp_path / "demo-data")]
-    with log.open("wb") as out:
-        demo = subprocess.Popen(
-            command, env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT
-        )
+    with log.open("wb") as out, errors.open("wb") as err:
+        demo = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=out, stderr=err)
     try:
         status, _type, page = _wait_until_serving(f"http://127.0.0.1:{port}/", demo, log)
         assert status == 200 and "costbot sandbox" in page
@@ -69,6 +67,8 @@ def test_demo_uses_its_own_store_not_productions_then_serves_the_sandbox(
         demo.send_signal(signal.SIGTERM)
         demo.wait(timeout=10)
 
+    # What it prints is on stdout; its logs, timestamped, on stderr.
+    assert re.match(r"\d{4}-\d\d-\d\dT[\d:.]+Z INFO ", errors.read_text()), errors.read_text()
     top, cost = printed.split("project fraud-detection: mtd (2026-11-01 .. 2026-11-20)")
     assert top.startswith("top project: mtd (2026-11-01 .. 2026-11-20)")
     assert "fraud-detection" in top and "(unallocated)" in top and "total" in top
