@@ -16,9 +16,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Demo billing data, the real bot over HTTP and a local Slack sandbox at http://127.0.0.1:$(PORT)
+# Demo billing data in its own store ($(DEMO_DB)), the real bot over HTTP and a local Slack sandbox at http://127.0.0.1:$(PORT)
 demo: $(VENV)/.installed
-	COSTBOT_DATABASE_URL=$(DEMO_DB) $(BIN)/costbot demo --port $(PORT) --data-dir $(DEMO_DIR)
+	$(BIN)/costbot demo --database-url $(DEMO_DB) --port $(PORT) --data-dir $(DEMO_DIR)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

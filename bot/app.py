@@ -13,12 +13,14 @@ from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
 from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
+from bot.services.store_sources import SourceCatalog
 from bot.settings import CostbotConfig, Settings, load_config
 from bot.sources.focus.source import FocusSource
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
+from storage.repositories.sources import SqlSourceCatalog
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Services:
     cost_store: SqlCostStore
     health: HealthCheck
     deliveries: DeliveryService
+    sources: SourceCatalog
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:
@@ -68,6 +71,7 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
     )
     health = HealthCheck(coverage)
     deliveries = DeliveryService(SqlDeliveryLedger(sessions))
+    sources = SqlSourceCatalog(sessions)
     return Services(
-        settings, config, engine, costs, coverage, ingest, cost_store, health, deliveries
+        settings, config, engine, costs, coverage, ingest, cost_store, health, deliveries, sources
     )

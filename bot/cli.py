@@ -16,6 +16,7 @@ from bot.app import Services, build_services
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
 from bot.domain.report_json import cost_report_json, top_report_json
+from bot.logs import configure_logging
 from bot.services.costs import UnknownDimensionError, UnknownNameError
 from bot.services.errors import UserFacingError
 from bot.services.ingest import IngestError
@@ -67,6 +68,11 @@ def _run(action: Callable[[], T]) -> T:
         raise typer.Exit(code=1) from None
 
 
+def _start_logging() -> None:
+    """Logs with times, levels and ids on stderr (COSTBOT_LOG_LEVEL, COSTBOT_LOG_FORMAT)."""
+    _run(configure_logging)
+
+
 def _services(config: Path | None) -> Services:
     return _run(lambda: build_services(Settings(), config))
 
@@ -74,6 +80,7 @@ def _services(config: Path | None) -> Services:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the store's tables to the newest schema."""
+    _start_logging()
     settings = Settings()
     engine = _run(lambda: create_store_engine(settings.database_url))
     changed = _run(lambda: upgrade_store(engine))
@@ -92,6 +99,7 @@ def ingest(
     config: ConfigOption = None,
 ) -> None:
     """Load FOCUS billing files; replaces the days they cover for SOURCE, atomically."""
+    _start_logging()
     services = _services(config)
     summary = _run(
         lambda: services.ingest.ingest(paths, source=source, skip_bad_rows=skip_bad_rows)
@@ -132,6 +140,7 @@ def top(
 @app.command()
 def run(config: ConfigOption = None) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on COSTBOT_PORT."""
+    _start_logging()
     from bot.server import serve_http, serve_socket_mode
     from bot.slack_app import build_bolt_app, health
 
@@ -153,14 +162,25 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Demo billing files (written if missing).")] = Path(
         "demo-data"
     ),
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="COSTBOT_DEMO_DATABASE_URL",
+            show_envvar=True,
+            help="The demo's own store (default: sqlite:///costbot-demo.db in this folder); "
+            "never COSTBOT_DATABASE_URL, and refused if it holds other billing data.",
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Run the bot against a local Slack sandbox in your browser, with demo data."""
-    from bot.demo import run_demo_forever, start_demo
+    _start_logging()
+    from bot.demo import DEMO_DATABASE_URL, run_demo_forever, start_demo
     from bot.sources.demo import DEMO_PROJECT
 
+    settings = Settings(database_url=database_url or DEMO_DATABASE_URL)
     running = _run(
-        lambda: start_demo(settings=Settings(), data_dir=data_dir, port=port, config_path=config)
+        lambda: start_demo(settings=settings, data_dir=data_dir, port=port, config_path=config)
     )
     # What the data holds, as `costbot top` and `costbot cost` print it, before the sandbox.
     costs = running.services.costs

@@ -10,12 +10,22 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.app import Services, build_services
+from bot.logs import hide_secret
 from bot.sandbox import BackgroundServer, SandboxServer
 from bot.server import EVENTS_PATH, build_wsgi_app
-from bot.settings import Settings, SlackSettings
+from bot.services.store_sources import other_sources
+from bot.settings import ConfigError, Settings, SlackSettings
 from bot.slack_app import build_bolt_app, health
 
 SANDBOX_BOT_TOKEN = "xoxb-0000000000-sandbox"
+DEMO_SOURCE = "demo"
+# The demo's own store, in the working folder: never production's COSTBOT_DATABASE_URL.
+DEMO_DATABASE_URL = "sqlite:///costbot-demo.db"
+DEMO_DATABASE_ENV = "COSTBOT_DEMO_DATABASE_URL"
+
+
+class DemoStoreInUse(ConfigError):
+    """The store named for the demo holds other billing data; nothing was written to it."""
 
 
 @dataclass
@@ -29,7 +39,8 @@ class RunningDemo:
 
     @property
     def url(self) -> str:
-        return self.sandbox.url
+        """What a person opens: the sandbox page with its per-run key."""
+        return self.sandbox.page_url
 
     def stop(self) -> None:
         self.bot_server.stop()
@@ -37,13 +48,27 @@ class RunningDemo:
         self.services.engine.dispose()
 
 
+def refuse_a_store_in_use(services: Services) -> None:
+    """Stop before writing when the store holds any source but the demo's own."""
+    others = other_sources(services.sources, DEMO_SOURCE)
+    if others:
+        store = services.engine.url.render_as_string(hide_password=True)
+        raise DemoStoreInUse(
+            f"the store {store} already holds other billing data (source: {', '.join(others)}), "
+            "so costbot demo wrote nothing to it: demo rows would add to every real answer. "
+            f"Leave out --database-url and {DEMO_DATABASE_ENV} (the demo then uses "
+            f"{DEMO_DATABASE_URL} in this folder), or name an empty store."
+        )
+
+
 def ensure_demo_data(data_dir: Path, services: Services, *, days: int, seed: int) -> None:
     """Write demo billing files if the folder has none, and load them into the store."""
+    refuse_a_store_in_use(services)
     if not data_dir.exists() or not any(data_dir.glob("*.csv")):
         from bot.sources.demo import write_demo_data
 
         write_demo_data(data_dir, days=days, seed=seed, end=services.costs.today())
-    services.ingest.ingest([data_dir], source="demo")
+    services.ingest.ingest([data_dir], source=DEMO_SOURCE)
 
 
 def start_demo(
@@ -57,8 +82,13 @@ def start_demo(
 ) -> RunningDemo:
     """Start the sandbox on 127.0.0.1:port and the bot on a free port, wired to each other."""
     services = build_services(settings, config_path)
-    ensure_demo_data(data_dir, services, days=days, seed=seed)
+    try:
+        ensure_demo_data(data_dir, services, days=days, seed=seed)
+    except BaseException:
+        services.engine.dispose()
+        raise
     signing_secret = secrets.token_hex(16)
+    hide_secret(signing_secret)
     sandbox = SandboxServer(bot_token=SANDBOX_BOT_TOKEN, signing_secret=signing_secret, port=port)
     sandbox.start()
     slack = SlackSettings(

@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.logs import with_request_id
 from bot.settings import SlackSettings
 from bot.slack_gate import MAX_BODY_BYTES, guard_slack_requests
 
@@ -62,7 +63,7 @@ def build_wsgi_app(
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
-    return application
+    return with_request_id(application)
 
 
 def serve_http(

@@ -10,6 +10,7 @@ another thread: what a test fixture or ``costbot demo`` needs.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from types import TracebackType
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from bot.sandbox.fake_slack import create_fake_slack
+from bot.sandbox.guard import KEY_HEADER, KEY_PARAMETER
 from bot.sandbox.signing import SLACK_TIMEOUT_SECONDS
 from bot.sandbox.state import SandboxState
 
@@ -72,7 +74,11 @@ class BackgroundServer:
 
 
 class SandboxServer(BackgroundServer):
-    """The fake Slack for ``state``, served on ``host:port``."""
+    """The fake Slack for ``state``, served on ``host:port``.
+
+    ``ui_key`` (random unless given) is the key the browser page sends with each of its calls;
+    ``page_url`` is the page's address carrying it, what a person opens.
+    """
 
     def __init__(
         self,
@@ -85,8 +91,10 @@ class SandboxServer(BackgroundServer):
         host: str = "127.0.0.1",
         port: int = 0,
         bot_timeout: float = SLACK_TIMEOUT_SECONDS,
+        ui_key: str | None = None,
     ) -> None:
         self.state = state or SandboxState()
+        self.ui_key = ui_key or secrets.token_urlsafe(24)
         app = create_fake_slack(
             self.state,
             bot_token=bot_token,
@@ -94,6 +102,7 @@ class SandboxServer(BackgroundServer):
             bot_url=bot_url,
             app_token=app_token,
             bot_timeout=bot_timeout,
+            ui_key=self.ui_key,
         )
         super().__init__(app, host=host, port=port)
 
@@ -101,6 +110,16 @@ class SandboxServer(BackgroundServer):
         url = super().start()
         self.state.base_url = url
         return url
+
+    @property
+    def page_url(self) -> str:
+        """The browser page, with the key it needs (the page keeps it, then drops it from view)."""
+        return f"{self.url}/?{KEY_PARAMETER}={self.ui_key}"
+
+    @property
+    def ui_headers(self) -> dict[str, str]:
+        """What a client of the page's API (``/sandbox/api/*``) sends, as the page does."""
+        return {KEY_HEADER: self.ui_key}
 
     @property
     def api_url(self) -> str:

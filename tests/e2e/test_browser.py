@@ -122,3 +122,17 @@ def test_project_cost_answer_shows_a_dollar_total(world, page):
     expect(answer).to_contain_text("fraud-detection")
     expect(answer).to_contain_text(DOLLARS)
     screenshot(page, "sandbox-fraud-detection.png")
+
+
+def test_the_key_leaves_the_address_bar_and_a_reload_keeps_working(world, page):
+    open_fraud_detection(page, world)
+    assert "key=" not in page.url  # a copied link does not carry the key
+    page.reload()
+    page.get_by_role("button", name="# fraud-detection").click()
+    expect(page.get_by_role("heading", name="#fraud-detection")).to_be_visible()
+    expect(page.locator("#notice")).to_be_hidden()
+
+
+def test_without_the_key_the_page_says_which_url_to_open(world, page):
+    page.goto(world.demo.sandbox.url + "/")
+    expect(page.locator("#notice")).to_contain_text("open the URL that costbot demo printed")

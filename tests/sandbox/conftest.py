@@ -61,8 +61,9 @@ def http(
     return status, raw.decode()
 
 
-def post_json(url: str, payload: Any) -> tuple[int, str]:
-    return http(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+def post_json(url: str, payload: Any, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    return http(url, json.dumps(payload).encode(), headers)
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:

@@ -96,7 +96,9 @@ def sandbox_with_bot() -> Iterator[SandboxServer]:
 def test_a_slash_command_a_click_and_the_home_tab(sandbox_with_bot: SandboxServer) -> None:
     sandbox, state = sandbox_with_bot, sandbox_with_bot.state
     status, body = post_json(
-        f"{sandbox.url}/sandbox/api/command", {"channel": FRAUD, "text": "/cost top project"}
+        f"{sandbox.url}/sandbox/api/command",
+        {"channel": FRAUD, "text": "/cost top project"},
+        sandbox.ui_headers,
     )
     assert status == 200, body
 
@@ -116,17 +118,21 @@ def test_a_slash_command_a_click_and_the_home_tab(sandbox_with_bot: SandboxServe
     status, body = post_json(
         f"{sandbox.url}/sandbox/api/action",
         {"channel": FRAUD, "ts": approval.ts, "block_id": "idle", "action_id": "stop_instance"},
+        sandbox.ui_headers,
     )
     assert status == 200, body
     wait_for(lambda: state.find_message(FRAUD, approval.ts).text == "Stopped i-0abc")
 
-    status, body = post_json(f"{sandbox.url}/sandbox/api/home/open", {"user": ADA})
+    status, body = post_json(
+        f"{sandbox.url}/sandbox/api/home/open", {"user": ADA}, sandbox.ui_headers
+    )
     assert status == 200, body
     view = wait_for(lambda: state.home_view(ADA))
     assert view["blocks"][0]["text"]["text"] == "*Spend:* $1,200"
     status, body = post_json(
         f"{sandbox.url}/sandbox/api/action",
         {"view": "home", "block_id": "home_actions", "action_id": "refresh"},
+        sandbox.ui_headers,
     )
     assert status == 200, body
     dm = state.open_dm(ADA).id
@@ -136,7 +142,9 @@ def test_a_slash_command_a_click_and_the_home_tab(sandbox_with_bot: SandboxServe
 def test_a_failing_command_shows_slacks_error(sandbox_with_bot: SandboxServer) -> None:
     sandbox, state = sandbox_with_bot, sandbox_with_bot.state
     status, _ = post_json(
-        f"{sandbox.url}/sandbox/api/command", {"channel": FRAUD, "text": "/cost fail"}
+        f"{sandbox.url}/sandbox/api/command",
+        {"channel": FRAUD, "text": "/cost fail"},
+        sandbox.ui_headers,
     )
     assert status == 200
     [failure] = state.messages(FRAUD)
@@ -150,8 +158,14 @@ def test_the_page_and_its_json(sandbox_with_bot: SandboxServer) -> None:
     assert status == 200 and "/sandbox/static/sandbox.js" in page
     for name in ("sandbox.js", "blocks.js", "mrkdwn.js", "sandbox.css"):
         assert http(f"{sandbox.url}/sandbox/static/{name}")[0] == 200
-    post_json(f"{sandbox.url}/sandbox/api/command", {"channel": FRAUD, "text": "hello team"})
-    status, body = http(f"{sandbox.url}/sandbox/api/messages?channel=fraud-detection")
+    post_json(
+        f"{sandbox.url}/sandbox/api/command",
+        {"channel": FRAUD, "text": "hello team"},
+        sandbox.ui_headers,
+    )
+    status, body = http(
+        f"{sandbox.url}/sandbox/api/messages?channel=fraud-detection", headers=sandbox.ui_headers
+    )
     assert status == 200
     [message] = json.loads(body)["messages"]
     assert (message["text"], message["ephemeral"], message["user_name"]) == (
@@ -159,4 +173,7 @@ def test_the_page_and_its_json(sandbox_with_bot: SandboxServer) -> None:
         False,
         "Ada Park",
     )
-    assert http(f"{sandbox.url}/sandbox/api/messages?channel=C0NOPE")[0] == 404
+    assert (
+        http(f"{sandbox.url}/sandbox/api/messages?channel=C0NOPE", headers=sandbox.ui_headers)[0]
+        == 404
+    )

@@ -5,13 +5,29 @@ const { element } = Mrkdwn;
 const $ = (id) => document.getElementById(id);
 const app = { workspace: null, user: null, channel: null, view: "channel", shown: "" };
 
+// The per-run key arrives once in the printed URL (?key=...); this tab keeps it and sends it
+// with every call, and the address bar drops it so it is not shared by a copied link.
+const KEY_STORE = "costbot-sandbox-key";
+function sandboxKey() {
+  const given = new URLSearchParams(window.location.search).get("key");
+  if (given) {
+    sessionStorage.setItem(KEY_STORE, given);
+    history.replaceState(null, "", window.location.pathname + window.location.hash);
+  }
+  return sessionStorage.getItem(KEY_STORE) || "";
+}
+const KEY = sandboxKey();
+const NO_KEY = "This page needs the sandbox's key: open the URL that costbot demo printed (it ends in ?key=...).";
+
 async function api(path, body) {
-  const options = body === undefined ? {} : {
+  const headers = { "X-Sandbox-Key": KEY };
+  const options = body === undefined ? { headers } : {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { ...headers, "Content-Type": "application/json" },
     body: JSON.stringify(body),
   };
   const response = await fetch(path, options);
+  if (response.status === 403) throw new Error(NO_KEY);
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
   return data;
