@@ -182,6 +182,8 @@ def configure_logging(environ: Mapping[str, str] | None = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic repeats its dialect at every start; its lines are worth reading only when debugging.
+    logging.getLogger("alembic").setLevel(level if level == "DEBUG" else "WARNING")
     logging.captureWarnings(True)  # warnings too, so a json log stays all json
 
 

@@ -6,8 +6,9 @@ import logging
 import os
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -17,7 +18,7 @@ import handlers
 from bot import bolt_fixes
 from bot.app import Services
 from bot.services.answer_pool import AnswerPool
-from bot.settings import SlackSettings
+from bot.settings import ConfigError, SlackSettings
 from handlers.middleware import InstalledApp
 
 logger = logging.getLogger("costbot.slack")
@@ -48,6 +49,24 @@ def build_bolt_app(services: Services, settings: SlackSettings) -> App:
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
+    try:
+        return _build_bolt_app(services, settings, secret)
+    except (BoltError, SlackClientError, OSError) as error:
+        # A wrong token or an unreachable Slack API at start is a setting to fix, not a crash.
+        raise ConfigError(
+            f"costbot cannot start: Slack at {settings.costbot_slack_api_url} could not confirm "
+            f"the bot token ({_reason(error)}). Check SLACK_BOT_TOKEN (OAuth & Permissions > "
+            "Bot User OAuth Token) and that this machine reaches Slack (COSTBOT_SLACK_API_URL)."
+        ) from error
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or "refused")
+    return str(error).splitlines()[0][:200] or type(error).__name__
+
+
+def _build_bolt_app(services: Services, settings: SlackSettings, secret: str | None) -> App:
     app = App(
         client=build_web_client(settings),
         signing_secret=secret,

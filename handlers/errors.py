@@ -43,7 +43,9 @@ def report_error(error: Exception, respond: Respond | None, logger: logging.Logg
     if isinstance(error, UserFacingError):
         return _report_known(error, respond, logger)
     error_id = uuid.uuid4().hex[:12]
-    logger.error("listener failed (error id %s)", error_id, exc_info=error)
+    logger.error(
+        "listener failed (error id %s)", error_id, exc_info=error, extra={"error_id": error_id}
+    )
     if respond is not None:
         try:
             respond(
