@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bot.sources.focus.parsing import combined, trimmed_text
+from bot.sources.focus.parsing import combined
 
 MANDATORY_COST_COLUMNS: tuple[str, ...] = ("BilledCost", "EffectiveCost")
 
@@ -22,9 +22,11 @@ def mandatory_costs_missing(table: pa.Table) -> dict[str, np.ndarray]:
         if name not in table.column_names:
             continue  # the header check refuses such a file; nothing to count here
         column = combined(table.column(name))
+        empty = pc.is_null(column)
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            column = trimmed_text(column)
-        masks[name] = pc.is_null(column).to_numpy(zero_copy_only=False)
+            blank = pc.or_(pc.equal(column, ""), pc.utf8_is_space(column))  # "" and "  " too
+            empty = pc.or_(empty, blank.fill_null(False))
+        masks[name] = empty.to_numpy(zero_copy_only=False)
     return masks
 
 
