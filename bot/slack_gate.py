@@ -98,6 +98,23 @@ def admit(environ: dict[str, Any], secret: str, now: float) -> bytes:
     return body
 
 
+def _refuse(
+    environ: dict[str, Any], start_response: Callable[..., Any], refusal: Refusal
+) -> Iterable[bytes]:
+    logger.warning(
+        "refused a request to %s from %s: %s",
+        environ.get("PATH_INFO", ""),
+        environ.get("REMOTE_ADDR", "?"),
+        refusal.reason,
+    )
+    answer = json.dumps({"ok": False, "error": refusal.reason}).encode()
+    start_response(
+        refusal.status,
+        [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))],
+    )
+    return [answer]
+
+
 def guard_slack_requests(
     app: WsgiApp, signing_secret: str, clock: Callable[[], float] = time.time
 ) -> WsgiApp:
@@ -109,20 +126,16 @@ def guard_slack_requests(
         try:
             body = admit(environ, signing_secret, clock())
         except Refusal as refusal:
-            logger.warning(
-                "refused a request to %s from %s: %s",
-                environ.get("PATH_INFO", ""),
-                environ.get("REMOTE_ADDR", "?"),
-                refusal.reason,
-            )
-            answer = json.dumps({"ok": False, "error": refusal.reason}).encode()
-            start_response(
-                refusal.status,
-                [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))],
-            )
-            return [answer]
+            return _refuse(environ, start_response, refusal)
         # Bolt reads the body again: hand it exactly the bytes that were verified.
         inner = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        return app(inner, start_response)
+        try:
+            return app(inner, start_response)
+        except (AttributeError, TypeError, KeyError, ValueError, IndexError) as error:
+            # Bolt's own reading of a payload (its context, before any listener) fails on a
+            # shape Slack never sends, such as a list where an object belongs. Listener errors
+            # never get here: the error handler takes those. Nothing was answered yet.
+            reason = f"the payload is not shaped as Slack sends it ({type(error).__name__})"
+            return _refuse(environ, start_response, Refusal("400 Bad Request", reason))
 
     return guarded

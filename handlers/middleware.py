@@ -32,6 +32,8 @@ class InstalledApp:
         """Why this request is for another workspace or app, or None when it is for this one."""
         app_id = body.get("api_app_id")
         if self.app_id and app_id is not None and app_id != self.app_id:
+            if not isinstance(app_id, str):
+                return "an app id that is not text"
             return f"app {app_id!r}"
         teams = _teams(body)
         if self.team_id and teams and self.team_id not in teams:
@@ -42,9 +44,12 @@ class InstalledApp:
 def _teams(body: dict[str, Any]) -> set[str]:
     """The workspaces a request names as its own (an event: the ones it was delivered to)."""
     team = body.get("team")
-    named = {team.get("id")} if isinstance(team, dict) else set()
-    named |= {body.get("team_id")}
-    named |= {a.get("team_id") for a in body.get("authorizations") or () if isinstance(a, dict)}
+    named = [team.get("id")] if isinstance(team, dict) else []
+    named.append(body.get("team_id"))
+    authorizations = body.get("authorizations")
+    if isinstance(authorizations, list):
+        named += [a.get("team_id") for a in authorizations if isinstance(a, dict)]
+    # Checked before hashing: a list where an id belongs is no id (and cannot go in a set).
     return {t for t in named if isinstance(t, str) and t}
 
 

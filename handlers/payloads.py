@@ -21,6 +21,9 @@ def payload_problem(body: dict[str, Any]) -> str | None:
     user = body.get("user")
     if user is not None and not isinstance(user, dict | str):
         return "user is not an object"
+    url = body.get("response_url")
+    if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        return "response_url is not a URL"
     if not _list_of_objects(body.get("authorizations"), allow_missing=True):
         return "authorizations is not a list of objects"
     if "command" in body:

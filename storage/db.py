@@ -32,6 +32,17 @@ _QUERY_CANCELED = "57014"  # statement_timeout (or a cancel) stopped the stateme
 logger = logging.getLogger("costbot.store")
 
 
+POSTGRES_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,  # milliseconds
+}
+POOL_SIZE = 8
+POOL_OVERFLOW = 48
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or upgraded; the message says what to do."""
 
@@ -83,10 +94,23 @@ def create_store_engine(
         event.listen(engine, "handle_error", _translate_error)
         return engine
     if url.get_backend_name() == "postgresql":
-        connect_args: dict[str, object] = {"connect_timeout": max(1, round(connect_seconds))}
+        connect_args: dict[str, object] = {
+            "connect_timeout": max(1, round(connect_seconds)),
+            # A partitioned network leaves sockets open that answer nothing, and the server's
+            # statement_timeout never fires: the kernel gives up on them after these.
+            **POSTGRES_KEEPALIVES,
+        }
         if statement_seconds and "options" not in url.query:
             connect_args["options"] = f"-c statement_timeout={round(statement_seconds * 1000)}"
-        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args=connect_args,
+            # Every thread that may hold a connection at once: answer workers (up to 32), the
+            # HTTP threads claiming deliveries (16), the health and claim threads (6).
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
         event.listen(engine, "begin", _begin_postgres)
         event.listen(engine, "handle_error", _translate_error)
         return engine

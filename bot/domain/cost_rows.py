@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 # Fields that identify one daily aggregate, besides its day and source.
 COST_KEY_FIELDS: tuple[str, ...] = (
@@ -45,6 +46,20 @@ STORED_PLACES = 9
 # account's June. Rows without a billing period fall back to the days their file covers, per
 # billing account too ("days:" and the digest). Rows without a billing account keep the plain
 # forms ("bp:2024-06-01", "days").
+# A source's name is stored with every fact (storage/models.py sizes its columns from this).
+SOURCE_NAME_LENGTH = 64
+_SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def source_name_problem(name: str) -> str | None:
+    """Why `name` cannot name a source, or None: the same answer on SQLite and PostgreSQL."""
+    if len(name) > SOURCE_NAME_LENGTH:
+        return f"a source name has at most {SOURCE_NAME_LENGTH} characters"
+    if not _SOURCE_NAME.fullmatch(name):
+        return "a source name is letters, digits, '.', '_' and '-', starting with a letter or digit"
+    return None
+
+
 PARTITION_FIELD = "partition"
 DAYS_PARTITION = "days"
 BILLING_PERIOD_PREFIX = "bp:"

@@ -7,17 +7,23 @@ delivery's key in the shared store handles it; the others only acknowledge it.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.services.bounded_wait import BoundedWait
 from bot.services.ports import DeliveryLedger
 
 # Slack retries three times within about five minutes; a day is a wide margin.
 KEEP_CLAIMS = timedelta(days=1)
 PRUNE_EVERY = timedelta(minutes=10)
 MAX_KEY_LENGTH = 200
+# A claim is on Slack's ack path (3 s in all): past this the delivery is handled unclaimed.
+CLAIM_WAIT_SECONDS = 1.0
+
+logger = logging.getLogger("costbot.deliveries")
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -43,15 +49,27 @@ class DeliveryService:
         *,
         keep: timedelta = KEEP_CLAIMS,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        wait_seconds: float = CLAIM_WAIT_SECONDS,
     ) -> None:
         self._ledger, self._keep, self._now = ledger, keep, now
+        self._wait = BoundedWait(wait_seconds, name="costbot-claim")
         self._lock = threading.Lock()
         self._next_prune = datetime.min.replace(tzinfo=UTC)
 
     def first_delivery(self, key: str) -> bool:
-        """True when this process is the first anywhere to see the delivery `key`."""
+        """True when this process is the first anywhere to see the delivery `key`.
+
+        Raises StoreTooSlowError when the store does not answer in time: the caller decides
+        (the Slack edge handles the delivery anyway, as an answer twice beats none).
+        """
+        return self._wait.call(lambda: self._claim(key))
+
+    def _claim(self, key: str) -> bool:
         now = self._now()
-        self._prune_now_and_then(now)
+        try:
+            self._prune_now_and_then(now)
+        except Exception:  # pruning is housekeeping: a busy store must not cost the claim
+            logger.warning("could not forget old deliveries now; trying again later")
         return self._ledger.claim(key, now)
 
     def _prune_now_and_then(self, now: datetime) -> None:

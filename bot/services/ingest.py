@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bot.domain.cost_rows import COST_BASES
+from bot.domain.cost_rows import COST_BASES, source_name_problem
 from bot.services.ports import (
     BatchResult,
     BillingFile,
@@ -80,6 +80,8 @@ class IngestService:
         skip_bad_rows: bool = False,
     ) -> IngestSummary:
         started = time.perf_counter()
+        if problem := source_name_problem(source):
+            raise IngestError(f"--source {source[:80]!r}: {problem}. Nothing was ingested.")
         reader = self._sources.get(file_format)
         if reader is None:
             raise IngestError(

@@ -243,6 +243,34 @@ def test_signed_payloads_of_the_wrong_shape_get_4xx_without_a_trace(bot):
     _no_trace(bot)
 
 
+_NESTED_SHAPES = {
+    "event channel list": {"event": {"type": "app_home_opened", "user": ADA, "channel": ["id"]}},
+    "event team list": {"event": {"type": "message", "team": ["id"]}},
+    "event enterprise list": {"event": {"type": "message", "enterprise": ["id"]}},
+    "event item channel list": {"event": {"type": "reaction_added", "item": {"channel": ["i"]}}},
+    "authorization team list": {
+        "event": {"type": "message"},
+        "authorizations": [{"team_id": ["x"]}],
+    },
+}
+
+
+def test_signed_payloads_with_a_list_deep_where_an_object_belongs_get_4xx(bot):
+    """Bolt reads `event.channel`, `event.team`, `message.user`... before any listener."""
+    for number, (name, shape) in enumerate(_NESTED_SHAPES.items()):
+        for kind in (JSON, FORM):
+            payload = {"type": "event_callback", "event_id": f"EvDeep{number}{kind[-4:]}", **shape}
+            body = json.dumps(payload).encode() if kind == JSON else _form_payload(payload)
+            reply = bot.post_signed(body, kind)
+            # 400 from the gate, or 404 where no listener wants the event: never a 5xx.
+            assert 400 <= reply.status < 500, (name, kind, reply)
+    message_action = {"type": "message_action", "message": {"user": ["id"]}, "trigger_id": "t9"}
+    assert 400 <= bot.post_signed(_form_payload(message_action), FORM).status < 500
+    button = {**_action_payload(bot), "response_url": 5}
+    assert 400 <= bot.post_signed(_form_payload(button), FORM).status < 500
+    _no_trace(bot)
+
+
 def test_a_command_without_text_gets_the_help(bot):
     form = {k: v for k, v in _command(bot).items() if k != "text"}
     before = len(bot.state.messages(CHANNEL, visible_to=ADA))

@@ -549,3 +549,13 @@ def test_a_total_past_sqlites_range_is_refused_with_advice_not_a_crash(store, tm
             stored_totals(store.services, two_days)
     else:
         assert stored_totals(store.services, two_days) == {"USD": Decimal(10_000_000_000)}
+
+
+@pytest.mark.parametrize("source", ["s" * 65, "aws\x00", "", "-dash-first", "two words"])
+def test_a_source_name_the_store_cannot_keep_is_refused_alike_on_both_databases(
+    store, focus_file, source
+):
+    with pytest.raises(IngestError, match="source name"):
+        store.services.ingest.ingest([focus_file], source=source)
+
+    store.services.ingest.ingest([focus_file], source="s" * 64)  # the longest that is kept
