@@ -129,6 +129,13 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+    # SQLite's own lower() folds ASCII only: "Équipe" would stay "Équipe", and a name typed in
+    # lower case would be found on PostgreSQL but not here. Python's folds every script.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)  # type: ignore[attr-defined]
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 WRITER = {"costbot_writer": True}

@@ -559,3 +559,14 @@ def test_a_source_name_the_store_cannot_keep_is_refused_alike_on_both_databases(
         store.services.ingest.ingest([focus_file], source=source)
 
     store.services.ingest.ingest([focus_file], source="s" * 64)  # the longest that is kept
+
+
+def test_a_non_ascii_name_is_found_in_any_case_on_both_databases(store, tmp_path):
+    header = [*FOCUS_HEADER, "BillingPeriodStart"]
+    row = {"SubAccountName": "Équipe-Données", "BillingPeriodStart": "2024-09-01"}
+    store.services.ingest.ingest([write_focus_csv(tmp_path / "f.csv", [row], header)])
+    september = Period(date(2024, 9, 1), date(2024, 9, 30), "2024-09")
+
+    report = store.services.costs.cost("account", "équipe-données", september)
+
+    assert report.name == "Équipe-Données"
