@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from bot.app import Services, build_services
 from bot.settings import Settings
@@ -34,12 +35,15 @@ def _postgres_admin_url() -> str:
     return os.environ.get("COSTBOT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """A throw-away database on the real PostgreSQL server; fails in CI when unreachable."""
+@contextmanager
+def throwaway_postgres_database(prefix: str) -> Iterator[tuple[Engine, URL]]:
+    """A new database on the real PostgreSQL server, dropped afterwards, with an admin engine.
+
+    Skipped without a server, except under CI (`CI` set), where that fails.
+    """
     admin_url = make_url(_postgres_admin_url())
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"costbot_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -47,10 +51,19 @@ def postgres_server() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {admin_url!r} and CI is set: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {admin_url!r}: {exc}")
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield admin, admin_url.set(database=name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A throw-away database on the real PostgreSQL server; fails in CI when unreachable."""
+    with throwaway_postgres_database("costbot_test") as (_admin, url):
+        yield url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,15 @@ after the server comes back, and after its database was dropped and re-created e
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
-from tests.conftest import DEFAULT_POSTGRES_URL
+from tests.conftest import throwaway_postgres_database
 from tests.e2e.conftest import texts
 from tests.e2e.running_bot import RunningBot, get_health, running_bot
 from tests.e2e.tcp_proxy import TcpProxy
@@ -40,20 +38,8 @@ class Database:
 @pytest.fixture
 def database() -> Iterator[Database]:
     """A throw-away database of its own: these tests cut, drop and re-create it."""
-    admin_url = make_url(os.environ.get("COSTBOT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"costbot_down_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {admin_url!r} and CI is set: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {admin_url!r}: {exc}")
-    yield Database(admin, admin_url.set(database=name))
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres_database("costbot_down") as (admin, url):
+        yield Database(admin, url)
 
 
 def _ask(bot: RunningBot, question: str = QUESTION) -> str:
