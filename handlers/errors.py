@@ -46,16 +46,7 @@ def report_error(error: Exception, respond: Respond | None, logger: logging.Logg
     logger.error(
         "listener failed (error id %s)", error_id, exc_info=error, extra={"error_id": error_id}
     )
-    if respond is not None:
-        try:
-            respond(
-                text=error_text(SORRY, error_id),
-                blocks=to_payload(build_error_blocks(SORRY, error_id)),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        except Exception:  # already logged; a second failure must not hide the first
-            logger.exception("could not tell the user about error %s", error_id)
+    tell(respond, SORRY, logger, error_id=error_id)
     return error_id
 
 
@@ -66,19 +57,26 @@ def _report_known(error: UserFacingError, respond: Respond | None, logger: loggi
     return ""
 
 
-def tell(respond: Respond | None, message: str, logger: logging.Logger) -> None:
-    """Say `message` privately to whoever asked, if they can be answered."""
+def tell(
+    respond: Respond | None,
+    message: str,
+    logger: logging.Logger,
+    *,
+    error_id: str | None = None,
+) -> None:
+    """Say `message` (and the error id, if any) privately to whoever asked, if they can be
+    answered."""
     if respond is None:
         return
     try:
         respond(
-            text=error_text(message, None),
-            blocks=to_payload(build_error_blocks(message, None)),
+            text=error_text(message, error_id),
+            blocks=to_payload(build_error_blocks(message, error_id)),
             response_type="ephemeral",
             replace_original=False,
         )
-    except Exception:  # the asker is unreachable: nothing else to do but note it
-        logger.exception("could not tell the user: %s", message)
+    except Exception:  # already logged; a second failure must not hide the first
+        logger.exception("could not tell the user: %s (error id %s)", message, error_id)
 
 
 def reported(answer: Callable[..., None]) -> Callable[..., None]:
