@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.allocation import (
@@ -18,6 +26,7 @@ from bot.domain.allocation import (
     AllocationRules,
     FallbackRule,
 )
+from bot.sources.registry import SourceConfig, parse_source_config
 
 DEFAULT_CONFIG_FILE = Path("costbot.yml")
 
@@ -162,6 +171,34 @@ class CostbotConfig(BaseModel):
     cost_basis: Literal["effective", "billed"] = "effective"
     currency: str = Field(default="USD", min_length=3, max_length=3)
     allocation: AllocationConfig = Field(default_factory=AllocationConfig)
+    # Where costbot collects cost by itself, each on its schedule (see costbot.example.yml).
+    sources: list[SourceConfig] = Field(default_factory=list)
+    # The channel told when a source keeps failing (and when it recovers); unset: logs only.
+    ops_channel: str | None = None
+    alert_after_failures: int = Field(default=3, ge=1, le=1000)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _typed_sources(cls, raw: object) -> list[SourceConfig]:
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise ValueError("sources is a list of sources, each with name, type and schedule")
+        return [parse_source_config(entry) for entry in raw]
+
+    @model_validator(mode="after")
+    def _unique_schedulable_sources(self) -> CostbotConfig:
+        names = [source.name for source in self.sources]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"sources: each name must be unique; repeated: {', '.join(repeated)}")
+        from bot.scheduler import cron_problem  # the one module that knows APScheduler
+
+        for source in self.sources:
+            cron = source.schedule.cron
+            if cron is not None and (problem := cron_problem(cron)):
+                raise ValueError(f"sources: {source.name}: schedule: cron {cron!r} {problem}")
+        return self
 
 
 def load_config(path: Path | None) -> CostbotConfig:

@@ -44,6 +44,7 @@ class _FileTally:
         self.rejections: list[Rejection] = []
         self.first_day: date | None = None
         self.last_day: date | None = None
+        self.provisional: frozenset[date] = frozenset()
 
     def add_days(self, covered: tuple[date, date] | None) -> None:
         if covered is None:
@@ -79,9 +80,8 @@ class IngestService:
         file_format: str = "focus",
         skip_bad_rows: bool = False,
     ) -> IngestSummary:
-        started = time.perf_counter()
-        if problem := source_name_problem(source):
-            raise IngestError(f"--source {source[:80]!r}: {problem}. Nothing was ingested.")
+        """Ingest files named on the command line, in one of the registered file formats."""
+        _check_source_name(source)
         reader = self._sources.get(file_format)
         if reader is None:
             raise IngestError(
@@ -91,7 +91,21 @@ class IngestService:
             files = reader.open(paths)
         except ValueError as exc:
             raise IngestError(str(exc)) from exc
+        return self.ingest_files(files, source=source, skip_bad_rows=skip_bad_rows)
+
+    def ingest_files(
+        self,
+        files: Sequence[BillingFile],
+        *,
+        source: str,
+        skip_bad_rows: bool = False,
+        units: dict[str, str | None] | None = None,
+    ) -> IngestSummary:
+        """Ingest opened inputs as one unit; `units` (key -> fingerprint) commit with it."""
+        started = time.perf_counter()
+        _check_source_name(source)
         run = IngestRunRecord(source=source, cost_basis=self._basis, started_at=self._clock())
+        run.units = dict(units or {})
         with self._store.open_ingest(run) as writer:
             tallies = []
             for billing_file in files:
@@ -102,6 +116,7 @@ class IngestService:
                         continue  # keep counting; nothing will be published
                     writer.stage(batch.aggregates)
                     tally.add_days(batch.covered)
+                    tally.provisional |= batch.provisional_days
                 tallies.append(tally)
             _refuse_bad_rows(tallies, skip_bad_rows)
             # The totals of what is stored (rounded as the store keeps money), not of the file.
@@ -111,6 +126,11 @@ class IngestService:
             run.seconds = Decimal(f"{time.perf_counter() - started:.3f}")
             run_id = writer.publish(run)
         return IngestSummary(run_id=run_id, record=run)
+
+
+def _check_source_name(source: str) -> None:
+    if problem := source_name_problem(source):
+        raise IngestError(f"--source {source[:80]!r}: {problem}. Nothing was ingested.")
 
 
 def _read_batches(billing_file: BillingFile) -> Iterator[BatchResult]:
@@ -176,6 +196,7 @@ def _fill_record(
     run.day_ranges = _merge_ranges([(t.first_day, t.last_day) for t in tallies if t.first_day])
     run.totals = {currency: f"{value:f}" for currency, value in sorted(totals.items())}
     run.null_costs = _sum_counts(t.null_costs for t in tallies)
+    run.provisional_days = sorted(frozenset().union(*(t.provisional for t in tallies)))
 
 
 def _sum_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:

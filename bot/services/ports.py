@@ -38,6 +38,9 @@ class BatchResult:
     covered: tuple[date, date] | None = None
     # Rows kept whose BilledCost or EffectiveCost was empty (stored as 0), per column.
     null_costs: dict[str, int] = field(default_factory=dict)
+    # Days the source itself calls estimated (Cost Explorer's `Estimated`): stored, and shown
+    # as provisional until a later run restates them.
+    provisional_days: frozenset[date] = frozenset()
 
 
 class BillingFile(Protocol):
@@ -79,6 +82,10 @@ class IngestRunRecord:
     replaced: dict[str, Any] = field(default_factory=dict)
     # Rows stored with an empty BilledCost or EffectiveCost (read as 0), per column.
     null_costs: dict[str, int] = field(default_factory=dict)
+    provisional_days: list[date] = field(default_factory=list)
+    # The snapshot units this ingest takes (unit key -> fingerprint): stored with the publish,
+    # so a unit is marked read exactly when its data is.
+    units: dict[str, str | None] = field(default_factory=dict)
     error: str | None = None
 
     @property
