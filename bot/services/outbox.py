@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.services.snapshot_state import Outbox
@@ -12,6 +12,7 @@ from bot.services.snapshot_state import Outbox
 logger = logging.getLogger("costbot.outbox")
 GIVE_UP_AFTER = 8
 LEASE_SECONDS = 60.0
+RETRY_SECONDS = 30  # after a failed post; doubling, at most an hour
 
 
 class Notifier(Protocol):
@@ -52,7 +53,10 @@ class OutboxDelivery:
                     ", giving up" if give_up else "",
                     exc,
                 )
-                self._outbox.mark_failed(message.id, str(exc), give_up=give_up)
+                wait = timedelta(seconds=min(RETRY_SECONDS * 2 ** (message.attempts - 1), 3600))
+                self._outbox.mark_failed(
+                    message.id, str(exc), give_up=give_up, retry_at=self._clock() + wait
+                )
                 continue
             self._outbox.mark_sent(message.id, self._clock())
             posted += 1

@@ -55,6 +55,8 @@ class Outbox(Protocol):
 
     def mark_sent(self, message_id: int, at: datetime) -> None: ...
 
-    def mark_failed(self, message_id: int, error: str, *, give_up: bool) -> None:
-        """Record a failed post; the message is retried later unless `give_up`."""
+    def mark_failed(
+        self, message_id: int, error: str, *, give_up: bool, retry_at: datetime | None = None
+    ) -> None:
+        """Record a failed post; unless `give_up`, it is taken again from `retry_at`."""
         ...

@@ -88,6 +88,8 @@ class RetryPolicy:
 
 # What a source's failure may look like besides SourceError: unreadable data, a broken file.
 _NOT_RETRYABLE = (IngestError, ValueError, KeyError, TypeError)
+# Failures that may pass by themselves when a source lets them through unwrapped.
+_PASSING = (ConnectionError, TimeoutError)
 
 
 class UnknownSourceError(ValueError):
@@ -201,7 +203,7 @@ class SnapshotService:
         for wait in self._retry.waits():
             try:
                 return step()
-            except (SourceError, OSError) as exc:
+            except (SourceError, *_PASSING) as exc:
                 if isinstance(exc, SourceError) and not exc.retryable:
                     raise
                 logger.info("retrying in %.1f s: %s", wait, _error_text(exc))

@@ -88,9 +88,9 @@ class SqlOutbox:
         self._sessions = sessions
 
     def claim_next(self, now: datetime, lease_seconds: float) -> PendingMessage | None:
-        takeable = or_(
-            OutboxMessage.status == "pending",
-            (OutboxMessage.status == "sending") & (OutboxMessage.claimed_until < now),
+        # Pending and not waiting out a failed post, or taken by a sender whose lease ran out.
+        takeable = OutboxMessage.status.in_(("pending", "sending")) & or_(
+            OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now
         )
         with unit_of_work(self._sessions) as session:
             candidate = session.scalar(
@@ -122,14 +122,16 @@ class SqlOutbox:
                 .values(status="sent", sent_at=at, claimed_until=None, last_error=None)
             )
 
-    def mark_failed(self, message_id: int, error: str, *, give_up: bool) -> None:
+    def mark_failed(
+        self, message_id: int, error: str, *, give_up: bool, retry_at: datetime | None = None
+    ) -> None:
         with unit_of_work(self._sessions) as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id)
                 .values(
                     status="failed" if give_up else "pending",
-                    claimed_until=None,
+                    claimed_until=retry_at,
                     last_error=error[:1000],
                 )
             )
