@@ -26,6 +26,7 @@ DEMO_DATABASE_URL = "sqlite:///costbot-demo.db"
 DEMO_DATABASE_ENV = "COSTBOT_DEMO_DATABASE_URL"
 # How often the demo source adds a day (until it reaches today).
 ADVANCE_SECONDS = 30
+DEMO_OPS_CHANNEL = "C0COSTOPS1"  # the sandbox's #costbot-ops
 
 
 class DemoStoreInUse(ConfigError):
@@ -83,7 +84,9 @@ def demo_config(
         behind_days=behind_days,
         schedule=ScheduleConfig(every=f"{advance_seconds}s"),
     )
-    return config.model_copy(update={"sources": [source]})
+    return config.model_copy(
+        update={"sources": [source], "ops_channel": config.ops_channel or DEMO_OPS_CHANNEL}
+    )
 
 
 def build_demo_services(

@@ -135,6 +135,7 @@ DEFAULT_CHANNELS = (
     Channel("C0FRAUDDT1", "fraud-detection", "Fraud models team"),
     Channel("C0RECSYS01", "recsys", "Recommendations team"),
     Channel("C0COSTS001", "cloud-costs", "Where costbot posts digests and alerts"),
+    Channel("C0COSTOPS1", "costbot-ops", "Where costbot says a billing source stopped arriving"),
 )
 
 

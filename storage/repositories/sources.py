@@ -37,3 +37,22 @@ class SqlUsageDays:
         )
         with self._sessions() as session:
             return {source: day for source, day in session.execute(query)}
+
+    def provisional_days(self) -> dict[str, list[date]]:
+        """Per source, the days its latest successful run called estimated (none: absent).
+
+        A source that re-reads a window (Cost Explorer) restates those days at each run, so its
+        latest run says which are still estimates.
+        """
+        latest = (
+            select(func.max(IngestRun.id))
+            .where(IngestRun.status == "succeeded")
+            .group_by(IngestRun.source)
+        )
+        query = select(IngestRun.source, IngestRun.provisional_days).where(IngestRun.id.in_(latest))
+        with self._sessions() as session:
+            return {
+                source: sorted(date.fromisoformat(day) for day in days)
+                for source, days in session.execute(query)
+                if days
+            }
