@@ -86,7 +86,8 @@ def _expected(*pages, metric: str = "AmortizedCost") -> dict[tuple[date, str | N
     """Per (day, project), the sum of the seeded amounts, read straight from the pages."""
     totals: dict[tuple[date, str | None], Decimal] = {}
     for page in pages:
-        for result in json.loads(page.read_text())["ResultsByTime"]:
+        parsed = page if isinstance(page, dict) else json.loads(page.read_text())
+        for result in parsed["ResultsByTime"]:
             day = date.fromisoformat(result["TimePeriod"]["Start"])
             for group in result["Groups"]:
                 project = group["Keys"][0].removeprefix("project$") or None
@@ -164,12 +165,30 @@ def test_a_later_window_replaces_only_its_own_days(store, moto):
     assert earlier  # the window's first two days of November, outside the later window
     assert after == {**earlier, **restated}
     assert calls.count == 1
-    # The last day had no cost yet, so the run covered the days up to the one before.
-    assert summary.record.day_ranges == [(date(2026, 11, 30), date(2026, 12, 2))]
+    # The last day was answered with no cost yet: it is covered all the same.
+    assert summary.record.day_ranges == [(date(2026, 11, 30), date(2026, 12, 3))]
     assert summary.record.provisional_days == [date(2026, 12, 2), date(2026, 12, 3)]
     [replaced] = summary.record.replaced["partitions"]
     assert replaced["billing_period"] is None
-    assert replaced["days"] == [["2026-11-30", "2026-12-02"]]
+    assert replaced["days"] == [["2026-11-30", "2026-12-02"]]  # the days holding cost
+
+
+def test_a_day_restated_to_no_cost_is_emptied(store, moto):
+    _seed(moto, FIRST_PAGE, SECOND_PAGE)
+    _run(store, date(2026, 12, 1))
+    before = _stored(store)
+    assert any(day == date(2026, 12, 1) for day, _project in before)
+    # Read again with lookback_days 2: 2026-11-30 unchanged, 2026-12-01 now without any cost.
+    page = json.loads(SECOND_PAGE.read_text())
+    page["ResultsByTime"][1]["Groups"] = []
+    _post(f"{moto}/moto-api/static/ce/cost-and-usage-results", {"results": [page]})
+    calls = CallCounter()
+    [unit] = _source(date(2026, 12, 1), calls, lookback_days=2).units()
+    store.services.ingest.ingest_files(unit.open(), source="aws-ce")
+
+    earlier = {key: cost for key, cost in before.items() if key[0] < date(2026, 11, 30)}
+    assert _stored(store) == {**earlier, **_expected(page)}
+    assert calls.count == 1
 
 
 def test_the_same_window_read_again_is_replaced_not_added(store, moto):

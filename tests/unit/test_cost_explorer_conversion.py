@@ -108,6 +108,8 @@ def test_only_estimated_days_are_provisional():
     page["ResultsByTime"].append({"TimePeriod": {"Start": "2026-11-28"}})
     rows = page_rows(page, tag_key="project", window=WINDOW)
     assert rows.estimated_days == frozenset({date(2026, 11, 30)})
+    # Days answered without any cost are part of what the answer covers.
+    assert rows.answered_days == {date(2026, 11, 28), date(2026, 11, 29), date(2026, 11, 30)}
 
 
 @pytest.mark.parametrize(

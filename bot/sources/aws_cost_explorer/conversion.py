@@ -69,6 +69,8 @@ class Window:
 class PageRows:
     table: pa.Table  # FOCUS_COLUMNS, all text
     estimated_days: frozenset[date]
+    # Every day the page has a result for, with cost or without: what the answer covers.
+    answered_days: frozenset[date]
 
 
 def page_rows(page: Mapping[str, Any], *, tag_key: str, window: Window) -> PageRows:
@@ -76,10 +78,13 @@ def page_rows(page: Mapping[str, Any], *, tag_key: str, window: Window) -> PageR
     tag_at, service_at = _key_positions(page.get("GroupDefinitions"))
     rows: dict[str, list[str | None]] = {name: [] for name in FOCUS_COLUMNS}
     estimated: set[date] = set()
+    answered: set[date] = set()
     for result in _listed(page, "ResultsByTime", "the page"):
         first, end = _days(result, window)
+        days = {first + timedelta(days=n) for n in range((end - first).days)}
+        answered |= days
         if result.get("Estimated") is True:
-            estimated.update(first + timedelta(days=n) for n in range((end - first).days))
+            estimated |= days
         for group in _listed(result, "Groups", f"the result for {first}"):
             keys = group.get("Keys")
             keys = keys if isinstance(keys, list) else []
@@ -97,7 +102,7 @@ def page_rows(page: Mapping[str, Any], *, tag_key: str, window: Window) -> PageR
             rows["ServiceCategory"].append(service_category(service))
             rows["ChargeCategory"].append(charge_category(service))
             rows["Tags"].append(_tags(tag_key, tag_text))
-    return PageRows(pa.table(rows, schema=_SCHEMA), frozenset(estimated))
+    return PageRows(pa.table(rows, schema=_SCHEMA), frozenset(estimated), frozenset(answered))
 
 
 def _key_positions(definitions: object) -> tuple[int, int]:
