@@ -117,6 +117,7 @@ def test_the_window_is_stored_per_day_and_project_exactly(store, moto):
     assert summary.record.rows_rejected == 0
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # no rule of the store's here
 def test_tax_and_untagged_cost_keep_their_nature(store, moto):
     _seed(moto, FIRST_PAGE, SECOND_PAGE)
     _run(store, date(2026, 12, 1))
@@ -135,11 +136,13 @@ def test_tax_and_untagged_cost_keep_their_nature(store, moto):
     assert found[("EC2 - Other", "Usage", "Compute", "recsys", "AWS")] == Decimal("-1.25")
 
 
-def test_the_requests_ask_once_for_both_bases_then_follow_the_token(store, moto):
+def test_the_requests_ask_once_for_both_bases_then_follow_the_token(moto):
     from moto.ce.models import ce_backends
 
     _seed(moto, FIRST_PAGE, SECOND_PAGE)
-    _run(store, date(2026, 12, 1))
+    [unit] = _source(date(2026, 12, 1), CallCounter()).units()
+    [billing_input] = unit.open()
+    assert len(list(billing_input.batches())) == 2
 
     # moto keeps each page under the exact request body that took it.
     requests = [json.loads(body) for body in ce_backends[MOTO_ACCOUNT]["global"].cost_usage_results]

@@ -7,6 +7,7 @@ expect. Every request sent is counted, retries included: each one is billed ($0.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,6 +84,10 @@ class CostExplorerClient:
             connect_timeout=_CONNECT_SECONDS,
             read_timeout=_READ_SECONDS,
         )
+        # Made on first use and kept: building one loads the service model (a fraction of a
+        # second), and boto3 clients are safe to share between threads.
+        self._lock = threading.Lock()
+        self._made: Any = None
 
     def pages(self, window: Window, tag_key: str) -> Iterator[dict[str, Any]]:
         """Each GetCostAndUsage page of the window, in order."""
@@ -114,17 +119,20 @@ class CostExplorerClient:
         )
 
     def _client(self) -> Any:
-        try:
-            client = boto3.session.Session().client(
-                "ce", region_name=self._region, config=self._config
-            )
-        except BotoCoreError as exc:
-            raise _error(exc, "") from exc
-        # Counted as sent, so a retried request counts each time it is billed.
-        client.meta.events.register(
-            "before-send.cost-explorer.GetCostAndUsage", lambda **_: self._calls.add()
-        )
-        return client
+        with self._lock:
+            if self._made is None:
+                try:
+                    client = boto3.session.Session().client(
+                        "ce", region_name=self._region, config=self._config
+                    )
+                except BotoCoreError as exc:
+                    raise _error(exc, "") from exc
+                # Counted as sent, so a retried request counts each time it is billed.
+                client.meta.events.register(
+                    "before-send.cost-explorer.GetCostAndUsage", lambda **_: self._calls.add()
+                )
+                self._made = client
+            return self._made
 
     def _call(self, client: Any, request: dict[str, Any], tag_key: str) -> dict[str, Any]:
         try:
