@@ -16,12 +16,14 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    ConnectionError,
     CredentialRetrievalError,
     HTTPClientError,
     NoCredentialsError,
     PartialCredentialsError,
     ProfileNotFound,
+)
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
 )
 
 from bot.services.snapshot_ports import CallCounter, SourceError
@@ -145,7 +147,7 @@ def _error(exc: ClientError | BotoCoreError, tag_key: str) -> SourceError:
     """The SourceError for an AWS failure: what it was, what to do, whether to retry."""
     if isinstance(exc, ClientError):
         return _client_error(exc, tag_key)
-    if isinstance(exc, ConnectionError | HTTPClientError):
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
         return SourceError(f"Cost Explorer could not be reached: {exc}", retryable=True)
     if isinstance(exc, _NO_CREDENTIALS):
         return SourceError(
