@@ -63,3 +63,21 @@ def test_mistakes_are_named(tmp_path, text, expected):
 def test_a_missing_config_file_is_an_error_when_named(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.yml")
+
+
+def test_every_source_type_has_an_example_that_validates(tmp_path):
+    """The commented `sources:` examples, uncommented, are a valid config naming every type."""
+    from bot.sources.registry import source_types
+
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    start = lines.index("sources:")
+    block = ["sources:"]
+    for line in lines[start + 1 :]:
+        if line and not line.startswith(" "):
+            break
+        if line.startswith("  # "):
+            block.append("  " + line[4:])
+    uncommented = tmp_path / "sources.yml"
+    uncommented.write_text("\n".join(block) + "\n", encoding="utf-8")
+    config = load_config(uncommented)
+    assert {source.type for source in config.sources} == set(source_types())
