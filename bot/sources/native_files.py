@@ -111,7 +111,9 @@ def _parquet_batches(path: Path, columns: list[str]) -> Iterator[pa.Table]:
             arrays = [as_text(column) for column in batch.columns]
             yield pa.table(arrays, names=batch.schema.names)
     except (pa.ArrowException, OSError) as exc:
-        raise NativeFileError(f"{path}: the Parquet file is malformed or truncated ({exc}).") from exc
+        raise NativeFileError(
+            f"{path}: the Parquet file is malformed or truncated ({exc})."
+        ) from exc
 
 
 def as_text(column: pa.Array) -> pa.Array:

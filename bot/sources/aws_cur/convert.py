@@ -109,7 +109,8 @@ def convert_batch(batch: pa.Table, header: cur.CurHeader, label: str) -> pa.Tabl
 def _effective_cost(types: pa.Array, column, header: cur.CurHeader, label: str) -> pa.Array:
     effective = column(cur.UNBLENDED_COST)
     for kind, source in _EFFECTIVE_FROM.items():
-        effective = _where(types, kind, _needed(column, header, source, types, kind, label), effective)
+        needed = _needed(column, header, source, types, kind, label)
+        effective = _where(types, kind, needed, effective)
     for kind in _ZERO_EFFECTIVE:
         effective = _where(types, kind, pa.scalar("0"), effective)
     if header.has(cur.RESERVATION_ARN):
