@@ -15,6 +15,8 @@ from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
 from bot.services.store_sources import SourceCatalog
 from bot.settings import CostbotConfig, Settings, load_config
+from bot.sources.aws_cur.files import AwsCurFiles
+from bot.sources.azure_cost_export.files import AzureExportFiles
 from bot.sources.focus.source import FocusSource
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.repositories.costs import SqlCostStore
@@ -66,7 +68,11 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
     )
     ingest = IngestService(
         SqlIngestStore(sessions),
-        {"focus": FocusSource(rules)},
+        {
+            "focus": FocusSource(rules),
+            "aws-cur": AwsCurFiles(rules),
+            "azure": AzureExportFiles(rules),
+        },
         cost_basis=config.cost_basis,
     )
     health = HealthCheck(coverage)
