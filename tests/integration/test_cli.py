@@ -176,7 +176,7 @@ def test_unknown_dimension_lists_the_dimensions(cli):
 
 def test_a_file_that_is_not_focus_names_the_missing_columns(cli, tmp_path):
     path = tmp_path / "other.csv"
-    path.write_text("Date,Amount,Currency\n2024-09-01,1,USD\n")
+    path.write_text("Date,Amount,BillingCurrency\n2024-09-01,1,USD\n")
     code, _, err = cli("ingest", str(path))
     assert code == 1
     assert "missing mandatory column(s) BilledCost, EffectiveCost, ChargePeriodStart" in err

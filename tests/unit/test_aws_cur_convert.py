@@ -34,9 +34,7 @@ def aggregates(paths: list[Path]) -> pd.DataFrame:
 
 def sums(frame: pd.DataFrame, by: list[str], column: str) -> dict:
     grouped: dict = defaultdict(D)
-    for key, value in zip(
-        frame[by].itertuples(index=False, name=None), frame[column], strict=True
-    ):
+    for key, value in zip(frame[by].itertuples(index=False, name=None), frame[column], strict=True):
         grouped[key if len(by) > 1 else key[0]] += value
     return dict(grouped)
 
@@ -103,7 +101,13 @@ SP = "arn:aws:savingsplans::111111111111:savingsplan/sp-1"
 LINE_ITEMS = [
     ("Usage", "10.00", HOUR, "alpha", {}),
     ("DiscountedUsage", "0", HOUR, "alpha", {"reservation/EffectiveCost": "4.25", "ri": RI}),
-    ("SavingsPlanCoveredUsage", "8.00", HOUR, "beta", {"savingsPlan/SavingsPlanEffectiveCost": "5.5", "sp": SP}),  # noqa: E501
+    (
+        "SavingsPlanCoveredUsage",
+        "8.00",
+        HOUR,
+        "beta",
+        {"savingsPlan/SavingsPlanEffectiveCost": "5.5", "sp": SP},
+    ),  # noqa: E501
     ("SavingsPlanNegation", "-8.00", HOUR, "beta", {"sp": SP}),
     (
         "SavingsPlanRecurringFee",
@@ -175,7 +179,7 @@ EXPECTED_BY_PROJECT = {
 }
 
 
-def _rows() -> list[dict[str, str]]:
+def every_line_item_type_rows() -> list[dict[str, str]]:
     rows = []
     for index, (kind, cost, (start, end), project, extra) in enumerate(LINE_ITEMS):
         row = dict.fromkeys(CSV_COLUMNS, "")
@@ -234,17 +238,15 @@ def write_cur_parquet(path: Path, rows: list[dict[str, str]]) -> Path:
 def every_type_report(request, tmp_path) -> Path:
     path = tmp_path / request.param
     if request.param.endswith(".parquet"):
-        return write_cur_parquet(path, _rows())
-    return write_cur_csv(path, _rows())
+        return write_cur_parquet(path, every_line_item_type_rows())
+    return write_cur_csv(path, every_line_item_type_rows())
 
 
 def test_each_line_item_type_is_amortised_as_aws_does(every_type_report):
     frame = aggregates([every_type_report])
     billed = sums(frame, ["project"], "billed_cost")
     effective = sums(frame, ["project"], "effective_cost")
-    by_project = {
-        (None if pd.isna(key) else key): (billed[key], effective[key]) for key in billed
-    }
+    by_project = {(None if pd.isna(key) else key): (billed[key], effective[key]) for key in billed}
     assert by_project == EXPECTED_BY_PROJECT
 
 
@@ -270,7 +272,8 @@ def test_monthly_fees_are_spread_over_the_month_and_usage_stays_on_its_day(every
 
 def test_a_report_without_the_columns_its_line_items_need_is_refused(tmp_path):
     rows = [
-        {k: v for k, v in row.items() if not k.startswith("savingsPlan/")} for row in _rows()
+        {k: v for k, v in row.items() if not k.startswith("savingsPlan/")}
+        for row in every_line_item_type_rows()
     ]
     [billing_file] = AwsCurFiles(AllocationRules()).open([write_cur_csv(tmp_path / "r.csv", rows)])
     with pytest.raises(ValueError, match="SavingsPlanCoveredUsage line items but no"):
@@ -278,7 +281,7 @@ def test_a_report_without_the_columns_its_line_items_need_is_refused(tmp_path):
 
 
 def test_an_unreadable_fee_amount_rejects_its_row_naming_the_column(tmp_path):
-    rows = _rows()
+    rows = every_line_item_type_rows()
     rows[6]["reservation/UnusedRecurringFee"] = "n/a"
     [billing_file] = AwsCurFiles(AllocationRules()).open([write_cur_csv(tmp_path / "r.csv", rows)])
     [batch] = list(billing_file.batches())
