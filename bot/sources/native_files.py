@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,8 +29,9 @@ class NativeFileError(ValueError):
     """A native billing file cannot be read; the message names the file and what to do."""
 
 
-def is_native_billing_file(path: Path) -> bool:
-    return path.name.lower().endswith(CSV_SUFFIXES + PARQUET_SUFFIXES)
+def is_native_billing_file(path: Path | str) -> bool:
+    """Whether a file (or a listed object's key) is named as a billing file."""
+    return PurePosixPath(path).name.lower().endswith(CSV_SUFFIXES + PARQUET_SUFFIXES)
 
 
 def discover_native_files(paths: Iterable[Path]) -> list[Path]:

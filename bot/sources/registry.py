@@ -19,7 +19,10 @@ from bot.domain.schedules import Schedule, ScheduleError, parse_every
 from bot.services.snapshot_ports import SnapshotSource, SourceContext
 
 # The packages that define a source type, in the order `costbot status` lists types.
-SOURCE_MODULES: tuple[str, ...] = ()
+SOURCE_MODULES: tuple[str, ...] = (
+    "bot.sources.aws_cur",
+    "bot.sources.azure_cost_export",
+)
 
 
 class ScheduleConfig(BaseModel):

@@ -60,13 +60,13 @@ def test_cur_line_items_are_amortised_per_project(cli, tmp_path):
 
 
 def test_azure_exports_are_ingested_by_currency(cli):
-    code, out, err = cli("ingest", "--format", "azure", "--source", "azure", str(EXPORTS))
+    code, _, err = cli("ingest", "--format", "azure", "--source", "azure", str(EXPORTS))
     # The folder also holds the CUR sample: it is no Azure export, and nothing is ingested.
     assert code == 1
     assert "not an Azure cost export" in err
 
     path = EXPORTS / "azure_ea_sample-anonymous-ea-export-dataset.csv"
-    code, out, err = cli("ingest", "--format", "azure", "--source", "azure", str(path))
+    code, _, err = cli("ingest", "--format", "azure", "--source", "azure", str(path))
     assert code == 0, err
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     expected = sum((D(v) for v in raw["CostInBillingCurrency"]), D(0))

@@ -107,7 +107,7 @@ LINE_ITEMS = [
         HOUR,
         "beta",
         {"savingsPlan/SavingsPlanEffectiveCost": "5.5", "sp": SP},
-    ),  # noqa: E501
+    ),
     ("SavingsPlanNegation", "-8.00", HOUR, "beta", {"sp": SP}),
     (
         "SavingsPlanRecurringFee",
