@@ -106,6 +106,10 @@ class ExportedFile:
 
     @property
     def path(self) -> ObjectName:
+        """The file's URI; once converted, as the converter labels it (with an Azure export's
+        cost basis)."""
+        if self.converted is not None:
+            return ObjectName(self.converted.label)
         return ObjectName(self.store.uri(self.obj.key))
 
     def sha256(self) -> str:

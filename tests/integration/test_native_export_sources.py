@@ -15,6 +15,7 @@ import pytest
 
 from bot.domain.allocation import AllocationRules
 from bot.services.snapshot_ports import CallCounter, SourceContext, SourceError
+from bot.settings import load_config
 from bot.sources.registry import parse_source_config, source_types
 from tests.conftest import FIXTURES
 from tests.unit.test_aws_cur_convert import every_line_item_type_rows, write_cur_csv
@@ -197,8 +198,9 @@ def test_the_configured_cost_type_names_the_inputs(azure_bucket):
     )
     [unit] = source.units()
     [exported] = unit.open()
+    assert str(exported.path) == "s3://exports/costs/ml/20230901-20230930/run-2/part_0_0001.csv"
     list(exported.batches())
-    assert exported.converted.label.endswith("(amortized cost)")
+    assert str(exported.path).endswith("part_0_0001.csv (amortized cost)")
 
 
 def test_old_style_exports_one_file_per_run_take_the_newest_file(tmp_path):
@@ -232,3 +234,10 @@ def test_both_types_declare_what_they_need():
         spec = source_types()[name]
         assert spec.description and spec.permissions == ("s3:ListBucket", "s3:GetObject")
         assert not spec.paid_calls
+
+
+def test_the_example_config_shows_both_types():
+    config = load_config(Path(__file__).parents[2] / "costbot.example.yml")
+    by_type = {source.type: source for source in config.sources}
+    assert by_type["aws_cur"].path.startswith("s3://")
+    assert by_type["azure_cost_export"].cost_type == "auto"
