@@ -20,6 +20,8 @@ from bot.services.snapshots import ConfiguredSource, SnapshotService
 from bot.services.source_status import SourceStatusService
 from bot.services.store_sources import SourceCatalog
 from bot.settings import CostbotConfig, Settings, load_config
+from bot.sources.aws_cur.files import AwsCurFiles
+from bot.sources.azure_cost_export.files import AzureExportFiles
 from bot.sources.focus.source import FocusSource
 from bot.sources.registry import source_types
 from handlers.blocks.source_health import describe_source_health
@@ -86,7 +88,11 @@ def build_services(
     )
     ingest = IngestService(
         SqlIngestStore(sessions),
-        {"focus": FocusSource(rules)},
+        {
+            "focus": FocusSource(rules),
+            "aws-cur": AwsCurFiles(rules),
+            "azure": AzureExportFiles(rules),
+        },
         cost_basis=config.cost_basis,
     )
     health = HealthCheck(coverage)

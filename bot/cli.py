@@ -7,6 +7,7 @@ import signal
 import sys
 from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -91,22 +92,41 @@ def db_upgrade() -> None:
     typer.echo("store upgraded" if changed else "store already up to date")
 
 
+class BillingFormat(StrEnum):
+    """The file formats `costbot ingest` reads (the names IngestService knows its readers by)."""
+
+    FOCUS = "focus"
+    AWS_CUR = "aws-cur"
+    AZURE = "azure"
+
+
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="FOCUS files or folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(help="Billing files or folders of them.")],
     source: Annotated[
         str, typer.Option(help="Name of the data source these files replace.")
     ] = "focus",
+    file_format: Annotated[
+        BillingFormat,
+        typer.Option(
+            "--format",
+            help="focus: FOCUS 1.0-1.4 files; aws-cur: legacy AWS Cost and Usage Reports; "
+            "azure: Azure EA/MCA actual or amortized cost exports.",
+        ),
+    ] = BillingFormat.FOCUS,
     skip_bad_rows: Annotated[
         bool, typer.Option("--skip-bad-rows", help="Ingest the readable rows; record the others.")
     ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Load FOCUS billing files; replaces the days they cover for SOURCE, atomically."""
+    """Load billing files; replaces the days (or billing periods) they cover for SOURCE,
+    atomically."""
     _start_logging()
     services = _services(config)
     summary = _run(
-        lambda: services.ingest.ingest(paths, source=source, skip_bad_rows=skip_bad_rows)
+        lambda: services.ingest.ingest(
+            paths, source=source, file_format=file_format.value, skip_bad_rows=skip_bad_rows
+        )
     )
     typer.echo(render_ingest_summary(summary))
 

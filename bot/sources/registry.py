@@ -21,6 +21,8 @@ from bot.services.snapshot_ports import SnapshotSource, SourceContext
 # The packages that define a source type, in the order `costbot status` lists types.
 SOURCE_MODULES: tuple[str, ...] = (
     "bot.sources.aws_cost_explorer",
+    "bot.sources.aws_cur",
+    "bot.sources.azure_cost_export",
     "bot.sources.demo_source",
 )
 

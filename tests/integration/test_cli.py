@@ -174,17 +174,26 @@ def test_unknown_dimension_lists_the_dimensions(cli):
     assert "project, team, owner, model, environment, service, account, region, resource" in err
 
 
-def test_a_file_that_is_not_focus_names_the_missing_columns(cli):
-    path = FOCUS_FIXTURES / "azure_ea_actualcost_small_finops-toolkit.csv"
+def test_a_file_that_is_not_focus_names_the_missing_columns(cli, tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("Date,Amount,BillingCurrency\n2024-09-01,1,USD\n")
     code, _, err = cli("ingest", str(path))
     assert code == 1
     assert "missing mandatory column(s) BilledCost, EffectiveCost, ChargePeriodStart" in err
+
+
+def test_an_azure_cost_export_is_recognised(cli):
+    path = FOCUS_FIXTURES / "azure_ea_actualcost_small_finops-toolkit.csv"
+    code, _, err = cli("ingest", str(path))
+    assert code == 1
+    assert "Azure cost export" in err and "--format azure" in err
 
 
 def test_a_legacy_cur_file_is_recognised(cli):
     code, _, err = cli("ingest", str(FOCUS_FIXTURES / "aws_cur_legacy_sample_first20.csv"))
     assert code == 1
     assert "AWS Cost and Usage Report (CUR), not FOCUS" in err
+    assert "--format aws-cur" in err
 
 
 def test_several_currencies_are_reported_apart(cli, tmp_path):

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from bot.sources.azure_cost_export.columns import looks_like_azure_export
 from bot.sources.focus.columns import (
     MANDATORY_COLUMNS,
     TAGS_COLUMN,
@@ -247,12 +248,18 @@ def _check_focus_header(path: Path, headers: list[str]) -> None:
         raise FocusFileError(f"{path}: the file is empty; expected a FOCUS header row.")
     if looks_like_legacy_cur(headers) or looks_like_cur2(headers):
         raise FocusFileError(
-            f"{path}: this is an AWS Cost and Usage Report (CUR), not FOCUS. "
-            "Create a FOCUS export in AWS Billing > Data Exports (export type "
-            "'FOCUS 1.0 with AWS columns' or newer) and ingest that instead."
+            f"{path}: this is an AWS Cost and Usage Report (CUR), not FOCUS. Ingest it with "
+            "`costbot ingest --format aws-cur`, or create a FOCUS export in AWS Billing > "
+            "Data Exports (export type 'FOCUS 1.0 with AWS columns' or newer) and ingest that."
         )
     refuse_duplicate_columns(path, headers)
     missing = missing_mandatory(map_header(headers))
+    if missing and looks_like_azure_export(headers):
+        raise FocusFileError(
+            f"{path}: this is an Azure cost export (actual or amortized cost), not FOCUS. "
+            "Ingest it with `costbot ingest --format azure`, or export 'Cost and usage (FOCUS)' "
+            "in Azure Cost Management and ingest that."
+        )
     if missing and (near_focus := near_focus_refusal(headers)):
         raise FocusFileError(f"{path}: {near_focus}")
     if missing:
