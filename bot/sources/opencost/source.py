@@ -17,7 +17,7 @@ from bot.sources.opencost.rows import DimensionMap, allocation_rows, focus_table
 
 log = logging.getLogger(__name__)
 UNIT_KEY = "window"
-_DAY_ALIGNED = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
 
 
 class OpenCostSource:
@@ -52,7 +52,9 @@ class OpenCostSource:
         }
 
     def _open(self) -> list[FocusTablesFile]:
-        read = _WindowRead(self, self._context.now())
+        read = _WindowRead(
+            self._config, self._dimensions, self._context, self.request_params(self._context.now())
+        )
         return [
             FocusTablesFile(
                 label=f"opencost:{self.name} {read.params['window']}",
@@ -66,34 +68,42 @@ class OpenCostSource:
 class _WindowRead:
     """One read of the window: the call happens when the tables are first read."""
 
-    def __init__(self, source: OpenCostSource, now: datetime) -> None:
-        self._source = source
-        self._now = now
-        self.params = source.request_params(now)
+    def __init__(
+        self,
+        config: OpenCostConfig,
+        dimensions: DimensionMap,
+        context: SourceContext,
+        params: dict[str, str],
+    ) -> None:
+        self._config = config
+        self._dimensions = dimensions
+        self._context = context
+        self.params = params
         self._incomplete: frozenset[date] = frozenset()
 
     def tables(self) -> Iterator[pa.Table]:
-        config = self._source._config
+        config = self._config
         url = allocation_url(config.url, self.params)
-        payload = fetch_json(url, timeout=config.timeout_seconds, calls=self._source._context.calls)
+        payload = fetch_json(url, timeout=config.timeout_seconds, calls=self._context.calls)
+        asked_at = self._context.now()
         steps = read_steps(payload, url)
         allocations = [allocation for step in steps for allocation in step]
         if not allocations:
             log.warning(
                 "source %s: OpenCost reported no allocations for window %s (%d step(s)): "
                 "no cost stored, nothing replaced",
-                self._source.name,
+                config.name,
                 self.params["window"],
                 len(steps),
             )
             return
-        _warn_unaligned(self._source.name, allocations)
-        self._incomplete = _unfinished_days(allocations, self._now)
-        dimensions = self._source._dimensions
+        _warn_unaligned(config.name, allocations)
+        self._incomplete = _unfinished_days(allocations, asked_at)
+        dimensions, currency, cluster = self._dimensions, config.currency, config.cluster
         rows = [
             row
             for allocation in allocations
-            for row in allocation_rows(allocation, dimensions, config.currency, config.cluster)
+            for row in allocation_rows(allocation, dimensions, currency, cluster)
         ]
         yield focus_table(rows)
 
@@ -101,17 +111,15 @@ class _WindowRead:
         return self._incomplete
 
 
-def _unfinished_days(allocations: list[Allocation], now: datetime) -> frozenset[date]:
-    """Days whose step had not ended when OpenCost was asked (today): more cost will come."""
-    days = set()
+def _unfinished_days(allocations: list[Allocation], asked_at: datetime) -> frozenset[date]:
+    """Days whose step had not ended when OpenCost answered (today): more cost will come."""
+    days: set[date] = set()
     for allocation in allocations:
-        if allocation.end > now:
-            day = allocation.start.date()
-            while datetime.combine(day, datetime.min.time(), allocation.end.tzinfo) < (
-                allocation.end
-            ):
+        if allocation.end > asked_at:
+            day, last = allocation.start.date(), (allocation.end - _TICK).date()
+            while day <= last:
                 days.add(day)
-                day += _DAY_ALIGNED
+                day += timedelta(days=1)
     return frozenset(days)
 
 
