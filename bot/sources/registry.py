@@ -23,6 +23,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "bot.sources.aws_cost_explorer",
     "bot.sources.aws_cur",
     "bot.sources.azure_cost_export",
+    "bot.sources.opencost",
     "bot.sources.demo_source",
 )
 
