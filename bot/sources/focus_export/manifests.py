@@ -1,9 +1,9 @@
 """The manifests AWS Data Exports and Azure Cost Management exports deliver with their files.
 
 An AWS Data Exports manifest (under `<export>/metadata/BILLING_PERIOD=YYYY-MM/`, named
-`[<execution-id>/]<export>-Manifest.json`) names the
-period's current data files in `dataFiles`, as full S3 URIs; files in the data folder that it
-does not name are left over from an earlier delivery.
+`[<execution-id>/]<export>-Manifest.json`) names the period's current data files in
+`dataFiles`, as full S3 URIs; files in the data folder that it does not name are left over
+from an earlier delivery.
 
 Azure Cost Management (`<export>/YYYYMMDD-YYYYMMDD/<run-id>/manifest.json`) lists the run's
 `blobs` (`blobName` container-relative, `byteCount`, `dataRowCount`) and when the run was
