@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot.domain.allocation import AllocationRules
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
 from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
+from bot.services.outbox import Notifier, OutboxDelivery
+from bot.services.snapshot_ports import CallCounter, SourceContext
+from bot.services.snapshots import ConfiguredSource, SnapshotService
+from bot.services.source_status import SourceStatusService
 from bot.services.store_sources import SourceCatalog
 from bot.settings import CostbotConfig, Settings, load_config
 from bot.sources.focus.source import FocusSource
+from bot.sources.registry import source_types
+from handlers.blocks.source_health import describe_source_health
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
-from storage.repositories.sources import SqlSourceCatalog
+from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
+from storage.repositories.sources import SqlSourceCatalog, SqlUsageDays
 
 
 @dataclass
@@ -35,12 +43,24 @@ class Services:
     health: HealthCheck
     deliveries: DeliveryService
     sources: SourceCatalog
+    snapshots: SnapshotService
+    source_status: SourceStatusService
+    outbox: SqlOutbox
+
+    def outbox_delivery(self, notifier: Notifier | None) -> OutboxDelivery:
+        """Posts what the outbox holds through `notifier` (None: this process cannot post)."""
+        return OutboxDelivery(self.outbox, notifier)
 
 
-def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:
+def build_services(
+    settings: Settings | None = None,
+    config_path: Path | None = None,
+    *,
+    config: CostbotConfig | None = None,
+) -> Services:
     """Open (and upgrade) the store and build every service on it."""
     settings = settings or Settings()
-    config = load_config(config_path or settings.config)
+    config = config or load_config(config_path or settings.config)
     engine = create_store_engine(
         settings.database_url,
         statement_seconds=settings.statement_seconds,
@@ -72,6 +92,70 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
     health = HealthCheck(coverage)
     deliveries = DeliveryService(SqlDeliveryLedger(sessions))
     sources = SqlSourceCatalog(sessions)
-    return Services(
-        settings, config, engine, costs, coverage, ingest, cost_store, health, deliveries, sources
+    configured = build_configured_sources(config, SourceContextFactory(rules, pinned_today))
+    state = SqlSnapshotState(sessions)
+    snapshots = SnapshotService(
+        configured,
+        ingest,
+        state,
+        alert_after=config.alert_after_failures,
+        ops_channel=config.ops_channel,
+        describe_event=describe_source_health,
     )
+    from bot.scheduler import next_run  # the one module that knows APScheduler
+
+    source_status = SourceStatusService(
+        configured, state, SqlUsageDays(sessions), cost_store, next_run, today=today
+    )
+    return Services(
+        settings,
+        config,
+        engine,
+        costs,
+        coverage,
+        ingest,
+        cost_store,
+        health,
+        deliveries,
+        sources,
+        snapshots,
+        source_status,
+        SqlOutbox(sessions),
+    )
+
+
+@dataclass(frozen=True)
+class SourceContextFactory:
+    rules: AllocationRules
+    pinned_today: date | None = None  # COSTBOT_TODAY: the sources see that day too
+
+    def __call__(self) -> SourceContext:
+        return SourceContext(rules=self.rules, calls=CallCounter(), now=self._now)
+
+    def _now(self) -> datetime:
+        now = datetime.now(UTC)
+        if self.pinned_today is None:
+            return now
+        return datetime.combine(self.pinned_today, now.timetz())
+
+
+def build_configured_sources(
+    config: CostbotConfig, contexts: SourceContextFactory
+) -> list[ConfiguredSource]:
+    """Each `sources:` entry built by its registered type."""
+    types = source_types()
+    built = []
+    for entry in config.sources:
+        spec = types[entry.type]
+        context = contexts()
+        built.append(
+            ConfiguredSource(
+                name=entry.name,
+                type=entry.type,
+                schedule=entry.schedule.schedule(),
+                source=spec.build(entry, context),
+                calls=context.calls,
+                paid_calls=spec.paid_calls,
+            )
+        )
+    return built

@@ -14,13 +14,16 @@ import typer
 
 from bot.app import Services, build_services
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
+from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
 from bot.domain.report_json import cost_report_json, top_report_json
 from bot.logs import configure_logging
 from bot.services.costs import UnknownDimensionError, UnknownNameError
 from bot.services.errors import UserFacingError
 from bot.services.ingest import IngestError
+from bot.services.snapshots import UnknownSourceError
 from bot.settings import ConfigError, Settings, SlackSettings
+from bot.slack_notifier import SlackNotifier, build_notifier
 from storage.db import StoreError, create_store_engine, upgrade_store
 
 app = typer.Typer(
@@ -41,6 +44,7 @@ _KNOWN_ERRORS = (
     UnknownDimensionError,
     UnknownNameError,
     UserFacingError,
+    UnknownSourceError,
     OverflowError,
 )
 
@@ -138,6 +142,47 @@ def top(
 
 
 @app.command()
+def snapshot(
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Run only this source (repeat for several)."),
+    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Run the configured sources now: read what changed, ingest it, record each source's health.
+
+    Exits 1 if any source failed; the others still run.
+    """
+    _start_logging()
+    services = _services(config)
+    results = _run(lambda: services.snapshots.run(source or None))
+    services.outbox_delivery(_notifier()).deliver_pending()
+    if as_json:
+        typer.echo(json.dumps({"sources": [result.as_json() for result in results]}))
+    else:
+        typer.echo(render_snapshot_results(results))
+    if any(result.status == "failed" for result in results):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def status(as_json: JsonOption = False, config: ConfigOption = None) -> None:
+    """Every source's freshness and health: last success, data through, lag, next run, errors."""
+    services = _services(config)
+    statuses = _run(services.source_status.statuses)
+    if as_json:
+        typer.echo(json.dumps({"sources": [status.as_json() for status in statuses]}))
+    else:
+        typer.echo(render_source_statuses(statuses))
+
+
+def _notifier() -> SlackNotifier | None:
+    """Posts ops messages when a bot token is set; without one they wait in the outbox."""
+    return build_notifier(SlackSettings())
+
+
+@app.command()
 def run(config: ConfigOption = None) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on COSTBOT_PORT."""
     _start_logging()
@@ -171,16 +216,30 @@ def demo(
             "never COSTBOT_DATABASE_URL, and refused if it holds other billing data.",
         ),
     ] = None,
+    behind_days: Annotated[
+        int,
+        typer.Option(min=0, max=60, help="Start this many days behind today, then catch up."),
+    ] = 3,
+    advance_seconds: Annotated[
+        int, typer.Option(min=10, max=86400, help="Add the next day this often.")
+    ] = 30,
     config: ConfigOption = None,
 ) -> None:
-    """Run the bot against a local Slack sandbox in your browser, with demo data."""
+    """Run the bot against a local Slack sandbox in your browser, with demo data that grows."""
     _start_logging()
     from bot.demo import DEMO_DATABASE_URL, run_demo_forever, start_demo
     from bot.sources.demo import DEMO_PROJECT
 
     settings = Settings(database_url=database_url or DEMO_DATABASE_URL)
     running = _run(
-        lambda: start_demo(settings=settings, data_dir=data_dir, port=port, config_path=config)
+        lambda: start_demo(
+            settings=settings,
+            data_dir=data_dir,
+            port=port,
+            behind_days=behind_days,
+            advance_seconds=advance_seconds,
+            config_path=config,
+        )
     )
     # What the data holds, as `costbot top` and `costbot cost` print it, before the sandbox.
     costs = running.services.costs

@@ -14,14 +14,18 @@ from bot.logs import hide_secret
 from bot.sandbox import BackgroundServer, SandboxServer
 from bot.server import EVENTS_PATH, build_wsgi_app
 from bot.services.store_sources import other_sources
-from bot.settings import ConfigError, Settings, SlackSettings
+from bot.settings import ConfigError, CostbotConfig, Settings, SlackSettings, load_config
 from bot.slack_app import build_bolt_app, health
+from bot.sources.demo_source import DemoSourceConfig
+from bot.sources.registry import ScheduleConfig
 
 SANDBOX_BOT_TOKEN = "xoxb-0000000000-sandbox"
 DEMO_SOURCE = "demo"
 # The demo's own store, in the working folder: never production's COSTBOT_DATABASE_URL.
 DEMO_DATABASE_URL = "sqlite:///costbot-demo.db"
 DEMO_DATABASE_ENV = "COSTBOT_DEMO_DATABASE_URL"
+# How often the demo source adds a day (until it reaches today).
+ADVANCE_SECONDS = 30
 
 
 class DemoStoreInUse(ConfigError):
@@ -61,14 +65,41 @@ def refuse_a_store_in_use(services: Services) -> None:
         )
 
 
-def ensure_demo_data(data_dir: Path, services: Services, *, days: int, seed: int) -> None:
-    """Write demo billing files if the folder has none, and load them into the store."""
-    refuse_a_store_in_use(services)
-    if not data_dir.exists() or not any(data_dir.glob("*.csv")):
-        from bot.sources.demo import write_demo_data
+def demo_config(
+    config: CostbotConfig,
+    data_dir: Path,
+    *,
+    days: int = 90,
+    seed: int = 7,
+    behind_days: int = 0,
+    advance_seconds: int = ADVANCE_SECONDS,
+) -> CostbotConfig:
+    """The config with the demo source as its only source: the demo store holds nothing else."""
+    source = DemoSourceConfig(
+        name=DEMO_SOURCE,
+        path=data_dir,
+        days=days,
+        seed=seed,
+        behind_days=behind_days,
+        schedule=ScheduleConfig(every=f"{advance_seconds}s"),
+    )
+    return config.model_copy(update={"sources": [source]})
 
-        write_demo_data(data_dir, days=days, seed=seed, end=services.costs.today())
-    services.ingest.ingest([data_dir], source=DEMO_SOURCE)
+
+def build_demo_services(
+    settings: Settings, data_dir: Path, *, config_path: Path | None = None, **demo: int
+) -> Services:
+    """Services on the demo store, with the demo source configured (see `demo_config`)."""
+    config = demo_config(load_config(config_path or settings.config), data_dir, **demo)
+    return build_services(settings, config=config)
+
+
+def ensure_demo_data(services: Services) -> None:
+    """Write the demo's billing files and load them: the demo source's first run."""
+    refuse_a_store_in_use(services)
+    result = services.snapshots.run_source(DEMO_SOURCE)
+    if result.status == "failed":
+        raise ConfigError(f"the demo data could not be written or loaded: {result.error}")
 
 
 def start_demo(
@@ -78,12 +109,26 @@ def start_demo(
     port: int = 3000,
     days: int = 90,
     seed: int = 7,
+    behind_days: int = 0,
+    advance_seconds: int = ADVANCE_SECONDS,
     config_path: Path | None = None,
 ) -> RunningDemo:
-    """Start the sandbox on 127.0.0.1:port and the bot on a free port, wired to each other."""
-    services = build_services(settings, config_path)
+    """Start the sandbox on 127.0.0.1:port and the bot on a free port, wired to each other.
+
+    The demo starts `behind_days` behind today and its source catches up one day every
+    `advance_seconds`, so the sandbox shows data arriving.
+    """
+    services = build_demo_services(
+        settings,
+        data_dir,
+        config_path=config_path,
+        days=days,
+        seed=seed,
+        behind_days=behind_days,
+        advance_seconds=advance_seconds,
+    )
     try:
-        ensure_demo_data(data_dir, services, days=days, seed=seed)
+        ensure_demo_data(services)
     except BaseException:
         services.engine.dispose()
         raise

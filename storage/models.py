@@ -213,6 +213,8 @@ class IngestRun(Base):
     totals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     replaced: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     null_costs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Days the source called estimated (ISO dates): shown as provisional until restated.
+    provisional_days: Mapped[list[Any]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(String(4000))
 
 
@@ -235,3 +237,60 @@ class SlackDelivery(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class SnapshotUnitRow(Base):
+    """The last fingerprint stored of each unit a source offers: an unchanged unit is not read."""
+
+    __tablename__ = "snapshot_units"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    ingest_run_id: Mapped[int] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SourceStateRow(Base):
+    """How a configured source's runs have gone: what `costbot status` reports."""
+
+    __tablename__ = "source_state"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    last_attempt: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_success: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(4000))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Rows the last successful run could not read (kept out, recorded in its ingest runs).
+    rows_rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Paid API calls in the UTC month `calls_month` ("2026-12").
+    api_calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    calls_month: Mapped[str | None] = mapped_column(String(7))
+    # The failure streak the ops channel was told of (its first failure), if any.
+    alerted_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class OutboxMessage(Base):
+    """A message to post to Slack, written in the same transaction as the change it reports.
+
+    A delivery job claims pending rows one at a time, posts, and marks them sent; the unique
+    key makes writing the same message twice a no-op.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(String(4000))
+    blocks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # sending, sent, failed
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+
+    __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)

@@ -19,7 +19,7 @@ from bot.domain.schedules import Schedule, ScheduleError, parse_every
 from bot.services.snapshot_ports import SnapshotSource, SourceContext
 
 # The packages that define a source type, in the order `costbot status` lists types.
-SOURCE_MODULES: tuple[str, ...] = ("bot.sources.focus_export",)
+SOURCE_MODULES: tuple[str, ...] = ("bot.sources.demo_source", "bot.sources.focus_export")
 
 
 class ScheduleConfig(BaseModel):

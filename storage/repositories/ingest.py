@@ -54,6 +54,7 @@ from storage.models import (
     IngestRun,
     IngestStagedKey,
     IngestStaging,
+    SnapshotUnitRow,
 )
 from storage.replacements import ReplacementLedger
 from storage.rollups import RollupSums
@@ -249,7 +250,20 @@ class SqlIngestWriter:
         row.totals = run.totals
         row.replaced = run.replaced
         row.null_costs = run.null_costs
+        row.provisional_days = [day.isoformat() for day in run.provisional_days]
         row.error = run.error
+        # The units this run read are marked read in its own transaction: never one without
+        # the other, so a crash mid-ingest leaves the unit to be read again.
+        for unit_key, fingerprint in run.units.items():
+            self._session.merge(
+                SnapshotUnitRow(
+                    source=run.source,
+                    unit_key=unit_key,
+                    fingerprint=fingerprint,
+                    ingest_run_id=self._run_id,
+                    stored_at=run.finished_at or run.started_at,
+                )
+            )
 
 
 def _with_keys(amounts: pa.Table, keys: pa.Table) -> pa.Table:

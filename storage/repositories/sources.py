@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, union
+from datetime import date
+
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import CostDaily, IngestRun
+from storage.models import CostDaily, CostKey, IngestRun
 
 
 class SqlSourceCatalog:
@@ -18,3 +20,20 @@ class SqlSourceCatalog:
         query = union(select(IngestRun.source).distinct(), select(CostDaily.source).distinct())
         with self._sessions() as session:
             return set(session.execute(query).scalars())
+
+
+class SqlUsageDays:
+    """Per source, the last day with usage charges: a fee spread to the 31st is not data."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def data_through_by_source(self) -> dict[str, date | None]:
+        usage = select(CostKey.id).where(CostKey.charge_category == "Usage")
+        query = (
+            select(CostDaily.source, func.max(CostDaily.day))
+            .where(CostDaily.key_id.in_(usage))
+            .group_by(CostDaily.source)
+        )
+        with self._sessions() as session:
+            return {source: day for source, day in session.execute(query)}

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from bot.app import build_services
-from bot.demo import ensure_demo_data
+from bot.demo import build_demo_services, ensure_demo_data
 from bot.sandbox import SandboxServer
 from bot.sandbox.signing import slash_command_form
 from bot.sandbox.state import Message, SandboxState
@@ -92,8 +91,10 @@ class FakeSocketModeEndpoint:
 def _fill_store(folder: Path) -> str:
     """A SQLite store with a week of demo billing data, as `costbot ingest` leaves it."""
     url = f"sqlite:///{folder / 'costbot.db'}"
-    services = build_services(Settings(database_url=url, today=TODAY))
-    ensure_demo_data(folder / "demo-data", services, days=7, seed=7)
+    services = build_demo_services(
+        Settings(database_url=url, today=TODAY), folder / "demo-data", days=7, seed=7
+    )
+    ensure_demo_data(services)
     services.engine.dispose()
     return url
 

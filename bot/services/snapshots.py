@@ -1,0 +1,242 @@
+"""Run the configured sources: read what changed, ingest each unit whole, record health.
+
+A run lists a source's units (cheap), skips every unit whose fingerprint is the one stored
+with its last ingest, and ingests the others one unit at a time, each atomically. A failing
+source is retried with backoff inside its run and never changes stored data; its failure is
+recorded, and the ops channel hears once after `alert_after` failures in a row (and once when
+it recovers). One failing source never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from bot.domain.schedules import Schedule
+from bot.domain.source_health import HealthEvent, RunOutcome, SourceHealth, after_run
+from bot.services.ingest import IngestError, IngestService
+from bot.services.snapshot_ports import CallCounter, SnapshotSource, SnapshotUnit, SourceError
+from bot.services.snapshot_state import OutboxItem, SnapshotStateStore
+
+logger = logging.getLogger("costbot.snapshots")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ConfiguredSource:
+    """A source from the config, built and ready to run."""
+
+    name: str
+    type: str
+    schedule: Schedule
+    source: SnapshotSource
+    calls: CallCounter
+    paid_calls: bool = False
+
+
+@dataclass(frozen=True)
+class SourceRunResult:
+    """What one run of one source did (the JSON of `costbot snapshot --json`, and more)."""
+
+    name: str
+    type: str
+    status: str  # "ok", "unchanged" or "failed"
+    files: int = 0  # files read, or API calls made by a source that calls an API
+    rows_read: int = 0
+    days_replaced: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    units_read: int = 0
+    units_unchanged: int = 0
+    rows_rejected: int = 0
+    api_calls: int = 0
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "status": self.status,
+            "files": self.files,
+            "rows_read": self.rows_read,
+            "days_replaced": self.days_replaced,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Tries per step, and the waits between them (doubling, capped)."""
+
+    attempts: int = 3
+    first_wait: float = 2.0
+    max_wait: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def waits(self) -> Iterable[float]:
+        wait = self.first_wait
+        for _ in range(self.attempts - 1):
+            yield wait
+            wait = min(wait * 2, self.max_wait)
+
+
+# What a source's failure may look like besides SourceError: unreadable data, a broken file.
+_NOT_RETRYABLE = (IngestError, ValueError, KeyError, TypeError)
+# Failures that may pass by themselves when a source lets them through unwrapped.
+_PASSING = (ConnectionError, TimeoutError)
+
+
+class UnknownSourceError(ValueError):
+    """A source name that is not in the config; the message lists the configured ones."""
+
+
+class SnapshotService:
+    def __init__(
+        self,
+        sources: Sequence[ConfiguredSource],
+        ingest: IngestService,
+        state: SnapshotStateStore,
+        *,
+        alert_after: int = 3,
+        ops_channel: str | None = None,
+        describe_event: Callable[[HealthEvent], tuple[str, list[dict[str, Any]]]] | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._sources = {source.name: source for source in sources}
+        self._ingest = ingest
+        self._state = state
+        self._alert_after = alert_after
+        self._ops_channel = ops_channel
+        self._describe = describe_event
+        self._retry = retry or RetryPolicy()
+        self._clock = clock
+
+    @property
+    def sources(self) -> list[ConfiguredSource]:
+        return list(self._sources.values())
+
+    def run(self, names: Sequence[str] | None = None) -> list[SourceRunResult]:
+        """Run each named source (all by default), one after another; failures are results."""
+        chosen = [self._source(name) for name in names] if names else self.sources
+        return [self.run_source(source.name) for source in chosen]
+
+    def run_source(self, name: str, *, slot: str | None = None) -> SourceRunResult:
+        """Run one source now (for a scheduled `slot`, when given) and record how it went."""
+        configured = self._source(name)
+        started, calls_before = time.perf_counter(), configured.calls.count
+        at = self._clock()
+        try:
+            result = self._read_changed_units(configured)
+        except (SourceError, *_NOT_RETRYABLE, OSError) as exc:
+            result = SourceRunResult(name, configured.type, "failed", error=_error_text(exc))
+        calls = configured.calls.count - calls_before
+        if configured.paid_calls:
+            result = replace(result, files=calls)
+        result = replace(result, seconds=time.perf_counter() - started, api_calls=calls)
+        self._record(configured, result, at)
+        log = logger.warning if result.status == "failed" else logger.info
+        log(
+            "source %s: %s%s",
+            name,
+            result.status,
+            f" ({result.error})" if result.error else "",
+            extra={"source": name, "slot": slot, "status": result.status},
+        )
+        return result
+
+    def _source(self, name: str) -> ConfiguredSource:
+        if name not in self._sources:
+            known = ", ".join(self._sources) or "none: add sources: to the config file"
+            raise UnknownSourceError(f"no source named {name!r}; configured sources: {known}")
+        return self._sources[name]
+
+    def _read_changed_units(self, configured: ConfiguredSource) -> SourceRunResult:
+        units = self._retrying(configured.source.units)
+        stored = self._state.fingerprints(configured.name)
+        changed = [u for u in units if u.fingerprint is None or stored.get(u.key) != u.fingerprint]
+        result = SourceRunResult(
+            configured.name,
+            configured.type,
+            "ok" if changed else "unchanged",
+            units_unchanged=len(units) - len(changed),
+        )
+        for unit in changed:
+            result = self._ingest_unit(configured, unit, result)
+        return result
+
+    def _ingest_unit(
+        self, configured: ConfiguredSource, unit: SnapshotUnit, so_far: SourceRunResult
+    ) -> SourceRunResult:
+        def attempt() -> tuple[int, Any]:
+            files = unit.open()
+            summary = self._ingest.ingest_files(
+                files,
+                source=configured.name,
+                skip_bad_rows=True,
+                units={unit.key: unit.fingerprint},
+            )
+            return len(files), summary.record
+
+        file_count, record = self._retrying(attempt)
+        totals = dict(so_far.totals)
+        for currency, amount in record.totals.items():
+            totals[currency] = totals.get(currency, Decimal(0)) + Decimal(amount)
+        return replace(
+            so_far,
+            files=so_far.files + file_count,
+            rows_read=so_far.rows_read + record.rows_read,
+            rows_rejected=so_far.rows_rejected + record.rows_rejected,
+            days_replaced=so_far.days_replaced + record.days_covered,
+            units_read=so_far.units_read + 1,
+            totals=totals,
+        )
+
+    def _retrying(self, step: Callable[[], T]) -> T:
+        """Run `step`, again after a wait while it fails in a way that may pass."""
+        for wait in self._retry.waits():
+            try:
+                return step()
+            except (SourceError, *_PASSING) as exc:
+                if isinstance(exc, SourceError) and not exc.retryable:
+                    raise
+                logger.info("retrying in %.1f s: %s", wait, _error_text(exc))
+                self._retry.sleep(wait)
+        return step()
+
+    def _record(self, configured: ConfiguredSource, result: SourceRunResult, at: datetime) -> None:
+        outcome = RunOutcome(
+            at=at,
+            ok=result.status != "failed",
+            error=result.error,
+            rows_rejected=result.rows_rejected if result.units_read else None,
+            calls=result.api_calls,
+        )
+
+        def change(health: SourceHealth) -> tuple[SourceHealth, list[OutboxItem]]:
+            after, event = after_run(health, outcome, alert_after=self._alert_after)
+            return after, self._tell(event)
+
+        self._state.change_health(configured.name, configured.type, change)
+
+    def _tell(self, event: HealthEvent | None) -> list[OutboxItem]:
+        if event is None:
+            return []
+        if not self._ops_channel or self._describe is None:
+            logger.warning(
+                "source %s is %s; no ops_channel is configured", event.source, event.kind
+            )
+            return []
+        text, blocks = self._describe(event)
+        return [OutboxItem(event.key, self._ops_channel, text, blocks)]
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if isinstance(exc, SourceError | IngestError) else f"{type(exc).__name__}: {text}"

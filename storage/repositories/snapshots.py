@@ -1,0 +1,137 @@
+"""Snapshot state in the store: unit fingerprints, source health and the Slack outbox."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain.source_health import SourceHealth
+from bot.services.snapshot_state import HealthChange, OutboxItem, PendingMessage
+from storage.db import unit_of_work
+from storage.models import OutboxMessage, SnapshotUnitRow, SourceStateRow
+
+_HEALTH_FIELDS = [f.name for f in fields(SourceHealth) if f.name not in ("source", "type")]
+
+
+class SqlSnapshotState:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def fingerprints(self, source: str) -> dict[str, str | None]:
+        query = select(SnapshotUnitRow.unit_key, SnapshotUnitRow.fingerprint).where(
+            SnapshotUnitRow.source == source
+        )
+        with self._sessions() as session:
+            return {key: fingerprint for key, fingerprint in session.execute(query)}
+
+    def health(self) -> dict[str, SourceHealth]:
+        with self._sessions() as session:
+            rows = session.scalars(select(SourceStateRow)).all()
+            return {row.source: _health(row) for row in rows}
+
+    def change_health(self, source: str, type_name: str, change: HealthChange) -> SourceHealth:
+        with unit_of_work(self._sessions) as session:
+            # One writer per source at a time (a scheduled run and a manual snapshot may meet).
+            row = session.execute(
+                select(SourceStateRow).where(SourceStateRow.source == source).with_for_update()
+            ).scalar_one_or_none()
+            if row is None:
+                row = SourceStateRow(source=source, type=type_name, consecutive_failures=0)
+                row.rows_rejected = row.api_calls = 0
+                session.add(row)
+            before = _health(row)
+            after, items = change(before)
+            for name, value in asdict(after).items():
+                if name != "source":
+                    setattr(row, name, value)
+            _add_outbox(session, items, after.last_attempt or datetime.now(UTC))
+        return after
+
+
+def _health(row: SourceStateRow) -> SourceHealth:
+    values = {name: getattr(row, name) for name in _HEALTH_FIELDS}
+    values["consecutive_failures"] = values["consecutive_failures"] or 0
+    values["rows_rejected"] = values["rows_rejected"] or 0
+    values["api_calls"] = values["api_calls"] or 0
+    return SourceHealth(source=row.source, type=row.type, **values)
+
+
+def _add_outbox(session: Session, items: list[OutboxItem], at: datetime) -> None:
+    rows = [
+        {
+            "key": item.key,
+            "channel": item.channel,
+            "text": item.text[:4000],
+            "blocks": item.blocks,
+            "status": "pending",
+            "created_at": at,
+            "attempts": 0,
+        }
+        for item in items
+    ]
+    if rows:
+        connection = session.connection()
+        make_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        insert = make_insert(OutboxMessage.__table__).values(rows)
+        connection.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
+
+
+class SqlOutbox:
+    """Pending Slack messages, each taken by one process with a lease."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def claim_next(self, now: datetime, lease_seconds: float) -> PendingMessage | None:
+        # Pending and not waiting out a failed post, or taken by a sender whose lease ran out.
+        takeable = OutboxMessage.status.in_(("pending", "sending")) & or_(
+            OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now
+        )
+        with unit_of_work(self._sessions) as session:
+            candidate = session.scalar(
+                select(OutboxMessage.id).where(takeable).order_by(OutboxMessage.id).limit(1)
+            )
+            if candidate is None:
+                return None
+            # The conditional update is the claim: of two processes, one changes the row.
+            taken = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == candidate, takeable)
+                .values(
+                    status="sending",
+                    claimed_until=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxMessage.attempts + 1,
+                )
+            ).rowcount
+            if not taken:
+                return None
+            row = session.get(OutboxMessage, candidate)
+            assert row is not None
+            return PendingMessage(row.id, row.channel, row.text, list(row.blocks), row.attempts)
+
+    def mark_sent(self, message_id: int, at: datetime) -> None:
+        with unit_of_work(self._sessions) as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(status="sent", sent_at=at, claimed_until=None, last_error=None)
+            )
+
+    def mark_failed(
+        self, message_id: int, error: str, *, give_up: bool, retry_at: datetime | None = None
+    ) -> None:
+        with unit_of_work(self._sessions) as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(
+                    status="failed" if give_up else "pending",
+                    claimed_until=retry_at,
+                    last_error=error[:1000],
+                )
+            )
