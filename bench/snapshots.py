@@ -7,9 +7,11 @@ The folder is an AWS Data Exports layout (data/BILLING_PERIOD=YYYY-MM/ and a man
 period) of three months made from bench/ingest.py's N-row CSV. Each repeat, on a fresh store:
 the first sync (all three periods), a re-sync with nothing changed (target < 2 s: it reads
 no data), and a re-sync after one period's file changed (its modification time), which reads
-that period whole; then one plain ingest of that period's file into another fresh store, for
-the ratio. Every sync is `costbot snapshot --json --config <yml>` in its own process; the
-seconds quoted are those it reports (the source's run, without interpreter start-up).
+that period whole. For the ratio, the same file is then ingested by hand into the same store
+under the same source name (`ingest.ingest([file], source=...)`, the work `costbot ingest`
+does: it replaces that period again), and into an empty store. Every sync is `costbot
+snapshot --json --config <yml>` in its own process; the seconds quoted are those it reports
+(the source's run, without interpreter start-up), and the ingests' are timed in-process too.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from pathlib import Path
 from _common import CACHE_DIR, code_version, median, print_table, run_child, write_results
 from ingest import generate
 
-BENCH = Path(__file__).resolve().parent
 MONTHS = ("2026-07", "2026-08", "2026-09")  # the generator writes September 2026
 EXPORT = "focus-daily"
 CHANGED = MONTHS[-1]
@@ -117,14 +118,9 @@ def bench_once(folder: Path, attempt: int) -> dict:
         )
         _touch(changed_file)
         changed = _snapshot(config, url)
-        plain = run_child(
-            [
-                str(BENCH / "ingest.py"),
-                "--child-ingest",
-                str(changed_file),
-                f"sqlite:///{work}/p.db",
-            ]
-        )
+        # The same work by hand: the period ingested again under the same source name.
+        plain = run_child([__file__, "--child-ingest", str(changed_file), url, "exports"])
+        empty = run_child([__file__, "--child-ingest", str(changed_file), f"sqlite:///{work}/e.db"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for name, run, status in (("first", first, "ok"), ("unchanged", unchanged, "unchanged")):
@@ -139,14 +135,37 @@ def bench_once(folder: Path, attempt: int) -> dict:
         "changed_s": changed["seconds"],
         "changed_rows": changed["rows_read"],
         "ingest_s": plain["seconds"],
-        "runs": {"first": first, "unchanged": unchanged, "changed": changed, "ingest": plain},
+        "ingest_empty_store_s": empty["seconds"],
+        "runs": {
+            "first": first,
+            "unchanged": unchanged,
+            "changed": changed,
+            "ingest": plain,
+            "ingest_empty_store": empty,
+        },
     }
     print(
         f"  #{attempt + 1}: first {first['seconds']:.2f} s ({first['rows_read']:,} rows), "
         f"unchanged {unchanged['seconds']:.3f} s, changed period {changed['seconds']:.2f} s, "
-        f"plain ingest {plain['seconds']:.2f} s"
+        f"costbot ingest of it {plain['seconds']:.2f} s (into an empty store "
+        f"{empty['seconds']:.2f} s)"
     )
     return result
+
+
+def child_ingest(path: str, url: str, source: str = "focus") -> dict:
+    """One ingest of `path` as `costbot ingest --source SOURCE` does it, timed in-process."""
+    import time
+
+    from bot.app import build_services
+    from bot.settings import Settings
+
+    services = build_services(Settings(database_url=url))
+    started = time.perf_counter()
+    summary = services.ingest.ingest([Path(path)], source=source)
+    seconds = time.perf_counter() - started
+    services.engine.dispose()
+    return {"seconds": seconds, "rows_read": summary.record.rows_read}
 
 
 def main() -> None:
@@ -154,15 +173,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per billing period")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child-ingest", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_ingest:
+        print(json.dumps(child_ingest(*args.child_ingest)))
+        return
     print(f"code under test: {code_version()}")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     folder = export_folder(args.rows, args.seed)
     print(f"{len(MONTHS)} billing periods x {args.rows:,} rows in {folder}")
     runs = [bench_once(folder, attempt) for attempt in range(args.repeat)]
-    first, unchanged, changed, ingest = (
+    first, unchanged, changed, ingest, empty = (
         median([r[key] for r in runs])
-        for key in ("first_sync_s", "unchanged_s", "changed_s", "ingest_s")
+        for key in ("first_sync_s", "unchanged_s", "changed_s", "ingest_s", "ingest_empty_store_s")
     )
     summary = {
         "rows_per_period": args.rows,
@@ -172,12 +195,21 @@ def main() -> None:
         "unchanged_seconds": unchanged,
         "changed_period_seconds": changed,
         "plain_ingest_seconds": ingest,
+        "plain_ingest_empty_store_seconds": empty,
         "changed_over_ingest": changed / ingest,
         "unchanged_under_2s": unchanged < 2,
     }
     print(f"\nMedians of {args.repeat} run(s), SQLite; seconds as `costbot snapshot` reports them")
     print_table(
-        ["rows/period", "first sync s", "unchanged s", "changed s", "ingest s", "changed/ingest"],
+        [
+            "rows/period",
+            "first sync s",
+            "unchanged s",
+            "changed s",
+            "ingest s",
+            "changed/ingest",
+            "ingest (empty store) s",
+        ],
         [
             [
                 f"{args.rows:,}",
@@ -186,6 +218,7 @@ def main() -> None:
                 f"{changed:.2f}",
                 f"{ingest:.2f}",
                 f"{changed / ingest:.2f}",
+                f"{empty:.2f}",
             ]
         ],
     )
