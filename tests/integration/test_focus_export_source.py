@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.domain.allocation import AllocationRules
 from bot.services.ingest import IngestError
 from bot.services.snapshot_ports import CallCounter, SourceContext, SourceError
@@ -384,3 +387,42 @@ def test_the_source_type_declares_what_it_needs_of_s3():
     spec = source_types()["focus_export"]
     assert spec.permissions == ("s3:ListBucket", "s3:GetObject")
     assert not spec.paid_calls
+
+
+def test_a_part_redelivered_during_the_ingest_fails_it_retryably_and_stores_nothing(store, s3):
+    aws_export(s3)
+    (october, _november) = build_source(store, f"s3://{BUCKET}/exports").units()
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=f"{AWS_DATA}/BILLING_PERIOD=2026-10/focus-daily-00002.csv.gz",
+        Body=part_bytes(month_rows("2026-10", scale=2), "csv.gz"),
+    )
+    with pytest.raises(SourceError, match="changed or went away since it was listed") as caught:
+        store.services.ingest.ingest_files(october.open(), source="exports")
+    assert caught.value.retryable
+    assert stored_totals(store.services) == {}
+
+
+def test_costbot_snapshot_reads_an_s3_export_then_finds_it_unchanged(
+    store, s3, tmp_path, monkeypatch
+):
+    rows = aws_export(s3)
+    config = tmp_path / "costbot.yml"
+    config.write_text(
+        "sources:\n  - name: aws-focus\n    type: focus_export\n"
+        f"    path: s3://{BUCKET}/exports\n    schedule: {{every: 6h}}\n"
+    )
+    monkeypatch.setenv("COSTBOT_DATABASE_URL", store.url)
+
+    def snapshot() -> dict:
+        result = CliRunner().invoke(app, ["snapshot", "--json", "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        (source,) = json.loads(result.stdout)["sources"]
+        return source
+
+    first, again = snapshot(), snapshot()
+
+    assert (first["status"], first["files"], first["rows_read"]) == ("ok", 4, 1000)
+    assert (again["status"], again["files"], again["rows_read"]) == ("unchanged", 0, 0)
+    expected = total(rows["october"], rows["november"])
+    assert abs(stored_totals(store.services)["USD"] - expected) < NANO
