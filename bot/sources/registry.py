@@ -20,10 +20,11 @@ from bot.services.snapshot_ports import SnapshotSource, SourceContext
 
 # The packages that define a source type, in the order `costbot status` lists types.
 SOURCE_MODULES: tuple[str, ...] = (
+    "bot.sources.focus_export",
     "bot.sources.aws_cost_explorer",
+    "bot.sources.opencost",
     "bot.sources.aws_cur",
     "bot.sources.azure_cost_export",
-    "bot.sources.opencost",
     "bot.sources.demo_source",
 )
 

@@ -15,7 +15,6 @@ import pytest
 
 from bot.domain.allocation import AllocationRules
 from bot.services.snapshot_ports import CallCounter, SourceContext, SourceError
-from bot.settings import load_config
 from bot.sources.registry import parse_source_config, source_types
 from tests.conftest import FIXTURES
 from tests.unit.test_aws_cur_convert import every_line_item_type_rows, write_cur_csv
@@ -234,10 +233,3 @@ def test_both_types_declare_what_they_need():
         spec = source_types()[name]
         assert spec.description and spec.permissions == ("s3:ListBucket", "s3:GetObject")
         assert not spec.paid_calls
-
-
-def test_the_example_config_shows_both_types():
-    config = load_config(Path(__file__).parents[2] / "costbot.example.yml")
-    by_type = {source.type: source for source in config.sources}
-    assert by_type["aws_cur"].path.startswith("s3://")
-    assert by_type["azure_cost_export"].cost_type == "auto"

@@ -81,3 +81,11 @@ def test_every_source_type_has_an_example_that_validates(tmp_path):
     uncommented.write_text("\n".join(block) + "\n", encoding="utf-8")
     config = load_config(uncommented)
     assert {source.type for source in config.sources} == set(source_types())
+    by_type = {source.type: source for source in config.sources}
+    assert by_type["aws_cur"].path.startswith("s3://")
+    assert by_type["azure_cost_export"].cost_type == "auto"
+    exports = [(s.name, s.path) for s in config.sources if s.type == "focus_export"]
+    assert exports == [
+        ("aws-focus", "s3://my-billing-bucket/exports"),
+        ("azure-focus", "/mnt/cost-exports/focus-monthly"),
+    ]
