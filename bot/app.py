@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -21,6 +22,10 @@ from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
 from storage.repositories.sources import SqlSourceCatalog
+
+if TYPE_CHECKING:
+    from bot.jobs import RunSource
+    from bot.scheduler import CostbotScheduler
 
 
 @dataclass
@@ -75,3 +80,13 @@ def build_services(settings: Settings | None = None, config_path: Path | None = 
     return Services(
         settings, config, engine, costs, coverage, ingest, cost_store, health, deliveries, sources
     )
+
+
+def build_job_scheduler(services: Services, run_source: RunSource) -> CostbotScheduler:
+    """This replica's schedule: the configured jobs, each run claimed in the store first."""
+    from bot.jobs import snapshot_jobs
+    from bot.scheduler import build_scheduler  # APScheduler loads only for commands that run jobs
+    from storage.locks import SqlJobClaims
+
+    claims = SqlJobClaims(make_session_factory(services.engine))
+    return build_scheduler(snapshot_jobs(services.config.sources, run_source), claims)

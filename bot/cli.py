@@ -8,11 +8,11 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from bot.app import Services, build_services
+from bot.app import Services, build_job_scheduler, build_services
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
 from bot.domain.report_json import cost_report_json, top_report_json
@@ -22,6 +22,9 @@ from bot.services.errors import UserFacingError
 from bot.services.ingest import IngestError
 from bot.settings import ConfigError, Settings, SlackSettings
 from storage.db import StoreError, create_store_engine, upgrade_store
+
+if TYPE_CHECKING:
+    from bot.scheduler import CostbotScheduler
 
 app = typer.Typer(
     help="costbot: what your cloud costs, by project, team, owner and model.",
@@ -138,7 +141,17 @@ def top(
 
 
 @app.command()
-def run(config: ConfigOption = None) -> None:
+def run(
+    config: ConfigOption = None,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Also run the schedule (source snapshots); --no-scheduler only serves Slack, "
+            "when `costbot worker` runs the schedule elsewhere.",
+        ),
+    ] = True,
+) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on COSTBOT_PORT."""
     _start_logging()
     from bot.server import serve_http, serve_socket_mode
@@ -150,10 +163,38 @@ def run(config: ConfigOption = None) -> None:
     bolt_app = _run(lambda: build_bolt_app(services, slack))
     # A deploy's SIGTERM stops the bot as Ctrl-C does, rather than killing it mid-answer.
     signal.signal(signal.SIGTERM, _interrupt)
-    if slack.socket_mode:
-        serve_socket_mode(bolt_app, slack)
-    else:
-        serve_http(bolt_app, slack, lambda: health(services))
+    jobs = _job_scheduler(services) if scheduler else None
+    if jobs is not None:
+        jobs.start()
+    try:
+        if slack.socket_mode:
+            serve_socket_mode(bolt_app, slack)
+        else:
+            serve_http(bolt_app, slack, lambda: health(services))
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=True)  # a running job finishes, or its lease lapses
+
+
+@app.command()
+def worker(config: ConfigOption = None) -> None:
+    """Run only the schedule (source snapshots), no Slack: one or more beside `run --no-scheduler`.
+
+    Any number of workers and bots may share one PostgreSQL store: each run happens once.
+    """
+    _start_logging()
+    from bot.scheduler import run_until_stopped
+
+    services = _services(config)
+    signal.signal(signal.SIGTERM, _interrupt)
+    run_until_stopped(_job_scheduler(services))
+
+
+def _job_scheduler(services: Services) -> CostbotScheduler:
+    return build_job_scheduler(
+        services,
+        lambda name, slot: services.snapshots.run_source(name, slot=slot),
+    )
 
 
 @app.command()
