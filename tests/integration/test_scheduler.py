@@ -18,7 +18,7 @@ from storage.locks import SqlJobClaims
 
 HOURLY = Schedule(every=timedelta(hours=1))
 EVERY_SECOND = Schedule(every=timedelta(seconds=1))  # shorter than config allows, for speed
-FAST = {"lease": timedelta(seconds=0.6), "catch_up_every": timedelta(seconds=0.2)}
+FAST = {"lease": timedelta(seconds=1), "catch_up_every": timedelta(seconds=0.2)}
 
 
 class Runs:
@@ -42,11 +42,15 @@ class Runs:
             with self._lock:
                 self._now_running -= 1
 
-    def wait_for(self, count: int, seconds: float = 8) -> None:
-        deadline = time.monotonic() + seconds
-        while len(self.slots) < count:
-            assert time.monotonic() < deadline, f"only {len(self.slots)} runs: {self.slots}"
-            time.sleep(0.02)
+    def wait_for(self, count: int, seconds: float = 10) -> None:
+        _wait_until(lambda: len(self.slots) >= count, seconds)
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -80,9 +84,9 @@ def test_slots_missed_while_down_run_once_at_start_and_only_the_latest(claims, s
 
     started(JobSpec("hourly", HOURLY, runs), claims=claims)
     runs.wait_for(1)
-    time.sleep(0.6)  # three more catch-ups: none runs it again
+    time.sleep(0.4)  # two more catch-ups: none runs it again
     started(JobSpec("hourly", HOURLY, runs), claims=claims)  # another replica, started late
-    time.sleep(0.6)
+    time.sleep(0.4)
 
     assert runs.slots == [slot_text(slot)]
     latest = claims.latest("hourly")
@@ -102,7 +106,7 @@ def test_fires_missed_during_a_long_run_coalesce_into_one_run_of_the_latest_slot
 
     runs = Runs(slow_first)
     started(JobSpec("busy", EVERY_SECOND, runs), claims=claims)
-    runs.wait_for(4, seconds=10)
+    runs.wait_for(3, seconds=10)
 
     slots = [datetime.fromisoformat(s) for s in runs.slots]
     assert runs.most_at_once == 1
@@ -120,7 +124,7 @@ def test_a_job_that_raises_is_recorded_failed_and_the_next_slot_still_runs(claim
     with caplog.at_level(logging.ERROR, logger="costbot.scheduler"):
         started(JobSpec("flaky", EVERY_SECOND, runs), claims=claims)
         runs.wait_for(3)
-        time.sleep(0.3)  # let the third run record how it ended
+        _wait_until(lambda: claims.latest("flaky", ClaimStatus.SUCCEEDED) is not None)
 
     failed = claims.latest("flaky", ClaimStatus.FAILED)
     assert slot_text(failed.slot) == runs.slots[0]
@@ -135,14 +139,15 @@ def test_a_job_that_raises_is_recorded_failed_and_the_next_slot_still_runs(claim
     "store", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
 def test_a_run_longer_than_its_lease_keeps_it_by_heartbeat(claims, started):
-    runs = Runs(lambda _slot: time.sleep(2))  # over three leases of 0.6 s
+    runs = Runs(lambda _slot: time.sleep(3))  # two leases
+    lease = timedelta(seconds=1.5)
 
-    started(JobSpec("long", HOURLY, runs), claims=claims)
+    started(JobSpec("long", HOURLY, runs), claims=claims, lease=lease)
     runs.wait_for(1)
-    started(JobSpec("long", HOURLY, runs), claims=claims, catch_up_every=timedelta(seconds=0.1))
-    time.sleep(2.5)
+    started(JobSpec("long", HOURLY, runs), claims=claims, lease=lease)
+    _wait_until(lambda: claims.latest("long").status != ClaimStatus.RUNNING)
 
     assert len(runs.slots) == 1
     latest = claims.latest("long")
     assert (latest.status, latest.attempts) == (ClaimStatus.SUCCEEDED, 1)
-    assert latest.heartbeat_at > latest.claimed_at + timedelta(seconds=1)
+    assert latest.heartbeat_at > latest.claimed_at + lease
