@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,8 +16,8 @@ from bot.services.deliveries import DeliveryService
 from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
 from bot.services.outbox import Notifier, OutboxDelivery
-from bot.services.snapshot_ports import CallCounter, SourceContext
-from bot.services.snapshots import ConfiguredSource, SnapshotService
+from bot.services.snapshot_ports import CallCounter, SourceContext, SourceError
+from bot.services.snapshots import ConfiguredSource, SnapshotService, SourceRunResult
 from bot.services.source_status import SourceStatusService
 from bot.services.store_sources import SourceCatalog
 from bot.settings import CostbotConfig, Settings, load_config
@@ -31,6 +32,10 @@ from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog, SqlUsageDays
+
+if TYPE_CHECKING:
+    from bot.jobs import RunSource
+    from bot.scheduler import CostbotScheduler
 
 
 @dataclass
@@ -165,3 +170,27 @@ def build_configured_sources(
             )
         )
     return built
+
+
+def build_job_scheduler(services: Services, run_source: RunSource) -> CostbotScheduler:
+    """This replica's schedule: the configured jobs, each run claimed in the store first."""
+    from bot.jobs import snapshot_jobs
+    from bot.scheduler import build_scheduler  # APScheduler loads only for commands that run jobs
+    from storage.locks import SqlJobClaims
+
+    claims = SqlJobClaims(make_session_factory(services.engine))
+    return build_scheduler(snapshot_jobs(services.config.sources, run_source), claims)
+
+
+def snapshot_then_tell(services: Services, notifier: Notifier | None) -> RunSource:
+    """A scheduled snapshot: run the source for its slot, then post what the outbox holds."""
+
+    def run_source(name: str, slot: str) -> SourceRunResult:
+        result = services.snapshots.run_source(name, slot=slot)
+        services.outbox_delivery(notifier).deliver_pending()
+        if result.status == "failed":
+            # Recorded in the source's health already; the slot's claim records it as failed.
+            raise SourceError(f"source {name} failed: {result.error}")
+        return result
+
+    return run_source

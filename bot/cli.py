@@ -9,11 +9,11 @@ from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from bot.app import Services, build_services
+from bot.app import Services, build_job_scheduler, build_services, snapshot_then_tell
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
@@ -26,6 +26,9 @@ from bot.services.snapshots import UnknownSourceError
 from bot.settings import ConfigError, Settings, SlackSettings
 from bot.slack_notifier import SlackNotifier, build_notifier
 from storage.db import StoreError, create_store_engine, upgrade_store
+
+if TYPE_CHECKING:
+    from bot.scheduler import CostbotScheduler
 
 app = typer.Typer(
     help="costbot: what your cloud costs, by project, team, owner and model.",
@@ -203,7 +206,17 @@ def _notifier() -> SlackNotifier | None:
 
 
 @app.command()
-def run(config: ConfigOption = None) -> None:
+def run(
+    config: ConfigOption = None,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Also run the schedule (source snapshots); --no-scheduler only serves Slack, "
+            "when `costbot worker` runs the schedule elsewhere.",
+        ),
+    ] = True,
+) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on COSTBOT_PORT."""
     _start_logging()
     from bot.server import serve_http, serve_socket_mode
@@ -215,10 +228,35 @@ def run(config: ConfigOption = None) -> None:
     bolt_app = _run(lambda: build_bolt_app(services, slack))
     # A deploy's SIGTERM stops the bot as Ctrl-C does, rather than killing it mid-answer.
     signal.signal(signal.SIGTERM, _interrupt)
-    if slack.socket_mode:
-        serve_socket_mode(bolt_app, slack)
-    else:
-        serve_http(bolt_app, slack, lambda: health(services))
+    jobs = _job_scheduler(services) if scheduler else None
+    if jobs is not None:
+        jobs.start()
+    try:
+        if slack.socket_mode:
+            serve_socket_mode(bolt_app, slack)
+        else:
+            serve_http(bolt_app, slack, lambda: health(services))
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=True)  # a running job finishes, or its lease lapses
+
+
+@app.command()
+def worker(config: ConfigOption = None) -> None:
+    """Run only the schedule (source snapshots), no Slack: one or more beside `run --no-scheduler`.
+
+    Any number of workers and bots may share one PostgreSQL store: each run happens once.
+    """
+    _start_logging()
+    from bot.scheduler import run_until_stopped
+
+    services = _services(config)
+    signal.signal(signal.SIGTERM, _interrupt)
+    run_until_stopped(_job_scheduler(services))
+
+
+def _job_scheduler(services: Services) -> CostbotScheduler:
+    return build_job_scheduler(services, snapshot_then_tell(services, _notifier()))
 
 
 @app.command()

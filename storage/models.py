@@ -294,3 +294,24 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(1000))
 
     __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)
+
+
+class JobClaim(Base):
+    """One scheduled run of a job, claimed by the replica that runs it.
+
+    The key (job, slot) lets exactly one replica run each slot; a lease that runs out while
+    the row is still `running` means its holder died, and another replica may take it over.
+    """
+
+    __tablename__ = "job_claims"
+
+    job: Mapped[str] = mapped_column(String(200), primary_key=True)
+    slot: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(4000))
