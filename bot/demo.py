@@ -6,18 +6,24 @@ import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
+from slack_sdk import WebClient
 
-from bot.app import Services, build_services
+from bot.app import Services, build_job_scheduler, build_services, snapshot_then_tell
 from bot.logs import hide_secret
 from bot.sandbox import BackgroundServer, SandboxServer
 from bot.server import EVENTS_PATH, build_wsgi_app
 from bot.services.store_sources import other_sources
 from bot.settings import ConfigError, CostbotConfig, Settings, SlackSettings, load_config
 from bot.slack_app import build_bolt_app, health
+from bot.slack_notifier import SlackNotifier
 from bot.sources.demo_source import DemoSourceConfig
 from bot.sources.registry import ScheduleConfig
+
+if TYPE_CHECKING:
+    from bot.scheduler import CostbotScheduler
 
 SANDBOX_BOT_TOKEN = "xoxb-0000000000-sandbox"
 DEMO_SOURCE = "demo"
@@ -41,6 +47,7 @@ class RunningDemo:
     bot_server: BackgroundServer
     services: Services
     signing_secret: str
+    jobs: CostbotScheduler | None = None  # the demo source's schedule
 
     @property
     def url(self) -> str:
@@ -48,6 +55,8 @@ class RunningDemo:
         return self.sandbox.page_url
 
     def stop(self) -> None:
+        if self.jobs is not None:
+            self.jobs.shutdown(wait=True)
         self.bot_server.stop()
         self.sandbox.stop()
         self.services.engine.dispose()
@@ -148,7 +157,11 @@ def start_demo(
     bolt_app = build_bolt_app(services, slack)
     bot_server = BackgroundServer(build_wsgi_app(bolt_app, lambda: health(services)))
     sandbox.bot_url = bot_server.start() + EVENTS_PATH
-    return RunningDemo(sandbox, bot_server, services, signing_secret)
+    # The demo source advances on the real schedule, telling the sandbox's #costbot-ops.
+    notifier = SlackNotifier(WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url))
+    jobs = build_job_scheduler(services, snapshot_then_tell(services, notifier))
+    jobs.start()
+    return RunningDemo(sandbox, bot_server, services, signing_secret, jobs)
 
 
 def run_demo_forever(demo: RunningDemo) -> None:
