@@ -17,11 +17,8 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.periods import Period
 from bot.domain.reports import CostReport, StatusReport, TopReport, UntaggedReport
-from handlers.blocks import (
-    MAX_HEADER_TEXT,
-    MAX_SECTION_TEXT,
-    build_share_actions,
-)
+from handlers.blocks.buttons import build_share_actions
+from handlers.blocks.limits import MAX_HEADER_TEXT, MAX_SECTION_TEXT
 from handlers.formatting import escape_truncate, format_money, one_line, truncate, truncate_mrkdwn
 
 LIST_ROWS = 10
