@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, Select, desc, func, select
+from sqlalchemy import ColumnElement, Engine, Select, desc, func, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,8 +98,21 @@ class SqlCostStore:
 
     @_self_healing
     def data_through(self) -> date | None:
+        """The last day with usage charges (see `_last_usage_day`); None when nothing is stored."""
         with self._sessions() as session:
-            return session.scalar(select(func.max(CostDaily.day)))
+            return _last_usage_day(session, None)
+
+    @_self_healing
+    def data_through_by_source(self) -> dict[str, date | None]:
+        """Per source with a successful ingest, its own `data_through`."""
+        sources = (
+            select(IngestRun.source)
+            .where(IngestRun.status == "succeeded")
+            .distinct()
+            .order_by(IngestRun.source)
+        )
+        with self._sessions() as session:
+            return {source: _last_usage_day(session, source) for source in session.scalars(sources)}
 
     @_self_healing
     def data_version(self) -> tuple[int, int]:
@@ -163,6 +176,34 @@ class SqlCostStore:
         )
         with self._sessions() as session:
             return [SourceFreshness(*row) for row in session.execute(query)]
+
+
+def _is_usage() -> ColumnElement[bool]:
+    """A key whose charges are usage: FOCUS ChargeCategory `Usage`, or not stated at all."""
+    return or_(CostKey.charge_category.is_(None), func.lower(CostKey.charge_category) == "usage")
+
+
+def _last_usage_day(session: Session, source: str | None) -> date | None:
+    """The last day with usage charges, of one source or of all.
+
+    Purchases, fees and taxes are spread over the days they pay for (a monthly fee reaches the
+    31st on the 1st), so only usage says how far the data goes. A store or source with no usage
+    at all (only purchases, say) is as current as its last day of any charge.
+
+    Read newest day first down `ix_cost_daily_day`, stopping at the first usage row: a few
+    index entries when the data is current, whatever the size of the store.
+    """
+    facts = select(CostDaily.day)
+    if source is not None:
+        facts = facts.where(CostDaily.source == source)
+    usage_keys = select(CostKey.id).where(_is_usage())
+    if session.scalar(usage_keys.limit(1)) is not None:
+        is_usage = select(CostKey.id).where(CostKey.id == CostDaily.key_id, _is_usage()).exists()
+        query = facts.where(is_usage).order_by(CostDaily.day.desc()).limit(1)
+        last = session.scalar(query)
+        if last is not None:
+            return last
+    return session.scalar(facts.order_by(CostDaily.day.desc()).limit(1))
 
 
 def _rollup_dimension(filters: list[CostFilter], group_by: Sequence[str]) -> str | None:
