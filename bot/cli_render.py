@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.domain.completeness import completeness_note
 from bot.domain.money import percent_change, to_cents
 from bot.domain.reports import CostReport, TopReport
 from bot.services.ingest import IngestSummary
@@ -43,6 +44,7 @@ def render_cost_report(report: CostReport) -> str:
                 for r in part.top_resources
             )
     lines.append(_footer(report.cost_basis, report.tag_keys, report.data_through))
+    lines.extend(_completeness(report))
     return "\n".join(lines)
 
 
@@ -58,7 +60,15 @@ def render_top_report(report: TopReport) -> str:
             )
         lines.append(f"  {money(part.total, part.currency):>18}  total")
     lines.append(_footer(report.cost_basis, report.tag_keys, report.data_through))
+    lines.extend(_completeness(report))
     return "\n".join(lines)
+
+
+def _completeness(report: CostReport | TopReport) -> list[str]:
+    note = completeness_note(
+        report.period, report.data_through, report.asked_on, report.provisional_days
+    )
+    return [f"  {note}"] if note else []
 
 
 def _footer(basis: str, tag_keys: tuple[str, ...], data_through: object) -> str:

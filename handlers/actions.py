@@ -10,10 +10,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import HandlerServices
-from handlers.answers import Asker, answer_text
-from handlers.blocks import SUGGESTION_ACTION_PATTERN, ActionId, command_from_share_value
+from handlers.blocks import (
+    SUGGESTION_ACTION_PATTERN,
+    ActionId,
+    build_shared_by_context,
+    command_from_share_value,
+)
 from handlers.commands import acknowledge
-from handlers.coverage_blocks import build_shared_by_context
+from handlers.commands.answer import Asker
+from handlers.commands.dispatch import answer_text
 from handlers.errors import reported
 
 

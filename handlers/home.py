@@ -11,9 +11,8 @@ from slack_sdk import WebClient
 
 from bot.domain.periods import parse_period
 from handlers import HandlerServices
-from handlers.blocks import to_payload
+from handlers.blocks import build_home_blocks, to_payload
 from handlers.commands import acknowledge
-from handlers.coverage_blocks import build_home_blocks
 from handlers.errors import reported
 
 

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.completeness import incomplete_from, provisional_in
 from bot.domain.money import cents_number
 from bot.domain.periods import Period
 from bot.domain.reports import CostReport, CurrencyCost, CurrencyRanking, TopReport
+
+
+def _completeness(report: CostReport | TopReport) -> dict[str, Any]:
+    """`incomplete_from`: the first day of the period not complete yet (today, or after
+    `data_through`), or null; `provisional_days`: the days the source calls estimated."""
+    first = (
+        incomplete_from(report.period, report.data_through, report.asked_on)
+        if report.asked_on is not None
+        else None
+    )
+    return {
+        "incomplete_from": first.isoformat() if first else None,
+        "provisional_days": [
+            day.isoformat() for day in provisional_in(report.period, report.provisional_days)
+        ],
+    }
 
 
 def _period(period: Period) -> dict[str, str]:
@@ -37,6 +54,7 @@ def cost_report_json(report: CostReport) -> dict[str, Any]:
         "tag_keys": list(report.tag_keys),
         **_currency_cost(report.primary),
         "data_through": report.data_through.isoformat() if report.data_through else None,
+        **_completeness(report),
         "other_currencies": [_currency_cost(part) for part in report.currencies[1:]],
     }
 
@@ -57,5 +75,6 @@ def top_report_json(report: TopReport) -> dict[str, Any]:
         "cost_basis": report.cost_basis,
         **_ranking(report.primary),
         "data_through": report.data_through.isoformat() if report.data_through else None,
+        **_completeness(report),
         "other_currencies": [_ranking(part) for part in report.currencies[1:]],
     }

@@ -50,6 +50,10 @@ class CostReport:
     tag_keys: tuple[str, ...]  # the tag keys that feed the dimension, empty for billing fields
     currencies: tuple[CurrencyCost, ...]  # largest total first; never empty
     data_through: date | None
+    # The UTC day the question was answered on (today is never complete), and the days the
+    # source calls estimated; see `bot.domain.completeness`.
+    asked_on: date | None = None
+    provisional_days: tuple[date, ...] = ()
 
     @property
     def primary(self) -> CurrencyCost:
@@ -80,6 +84,10 @@ class TopReport:
     tag_keys: tuple[str, ...]
     currencies: tuple[CurrencyRanking, ...]  # largest total first; never empty
     data_through: date | None
+    # The UTC day the question was answered on (today is never complete), and the days the
+    # source calls estimated; see `bot.domain.completeness`.
+    asked_on: date | None = None
+    provisional_days: tuple[date, ...] = ()
 
     @property
     def primary(self) -> CurrencyRanking:
@@ -112,6 +120,10 @@ class UntaggedReport:
     cost_basis: str
     currencies: tuple[CurrencyCoverage, ...]  # largest untagged first; never empty
     data_through: date | None
+    # The UTC day the question was answered on (today is never complete), and the days the
+    # source calls estimated; see `bot.domain.completeness`.
+    asked_on: date | None = None
+    provisional_days: tuple[date, ...] = ()
 
     @property
     def primary(self) -> CurrencyCoverage:

@@ -119,6 +119,7 @@ class CostService:
             tag_keys=self._rules.keys_for(dimension),
             currencies=currencies,
             data_through=data_through,
+            asked_on=self.today(),
         )
 
     def _top(self, dimension: str, period: Period, limit: int) -> TopReport:
@@ -141,6 +142,7 @@ class CostService:
             tag_keys=self._rules.keys_for(dimension),
             currencies=tuple(rankings) or (_empty_ranking(self._default_currency),),
             data_through=self._data_through(),
+            asked_on=self.today(),
         )
 
     def _data_through(self) -> date | None:
@@ -220,8 +222,13 @@ def _largest(costs: dict[str, Decimal], limit: int) -> tuple[NamedCost, ...]:
 def _daily_series(
     costs: dict[date, Decimal], period: Period, data_through: date | None
 ) -> tuple[DailyCost, ...]:
-    """Every day of the period up to the last day with data; a quiet day is a zero, not a gap."""
-    last = min(period.end, data_through) if data_through else period.start - timedelta(days=1)
+    """Every day of the period up to the last day with data; a quiet day is a zero, not a gap.
+
+    The last day with data is the later of `data_through` (usage) and the last day with any
+    cost here (a fee spread past the usage), so the days always add up to the total.
+    """
+    through = max((day for day in (data_through, max(costs, default=None)) if day), default=None)
+    last = min(period.end, through) if through else period.start - timedelta(days=1)
     days = (last - period.start).days + 1
     return tuple(
         DailyCost(day, costs.get(day, ZERO))

@@ -68,7 +68,13 @@ class CoverageService:
         ]
         parts.sort(key=lambda p: (-p.untagged, -p.total, p.currency))
         empty = CurrencyCoverage(self._default_currency, ZERO, ZERO, (), ())
-        return UntaggedReport(period, self._basis, tuple(parts) or (empty,), self._data_through())
+        return UntaggedReport(
+            period,
+            self._basis,
+            tuple(parts) or (empty,),
+            self._data_through(),
+            asked_on=self._today(),
+        )
 
     def status(self) -> StatusReport:
         """Freshness of each billing source: last ingest, days covered, rows rejected."""

@@ -8,10 +8,11 @@ from bot.services.ports import CostStore
 
 
 def data_through(store: CostStore, today: date) -> date | None:
-    """The last day with data, but never after today.
+    """The store's last day with usage charges, but never after today.
 
     A monthly fee is spread over the rest of its month, which puts cost on future days;
-    saying "data through the 30th" on the 27th would be a lie.
+    saying "data through the 30th" on the 27th would be a lie, so the store counts usage only
+    (see `CostStore.data_through`); a store of purchases alone is capped at today here.
     """
     last = store.data_through()
     return min(last, today) if last else None

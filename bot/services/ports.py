@@ -149,7 +149,16 @@ class CostStore(Protocol):
         ...
 
     def data_through(self) -> date | None:
-        """The last day with any cost data."""
+        """The last day with usage charges (FOCUS ChargeCategory `Usage`, or none stated).
+
+        Not the last day of any charge: a monthly fee spread to the 31st must not make the
+        data look current. A store with no usage charges at all gives its last day of any
+        charge; an empty store gives None.
+        """
+        ...
+
+    def data_through_by_source(self) -> dict[str, date | None]:
+        """`data_through` of each source that has ingested, by source name."""
         ...
 
     def data_version(self) -> Hashable:

@@ -13,6 +13,15 @@ from handlers.blocks.buttons import (
     suggestion_command,
 )
 from handlers.blocks.cost import build_cost_report_blocks, cost_report_text
+from handlers.blocks.coverage import (
+    build_home_blocks,
+    build_shared_by_context,
+    build_status_blocks,
+    build_trend_blocks,
+    build_untagged_blocks,
+    status_text,
+    untagged_text,
+)
 from handlers.blocks.elements import _cap_blocks as _cap_blocks  # private, but tests use it
 from handlers.blocks.elements import _context as _context  # private, but tests use it
 from handlers.blocks.elements import to_payload
@@ -78,16 +87,23 @@ __all__ = [
     "build_cost_report_blocks",
     "build_error_blocks",
     "build_help_blocks",
+    "build_home_blocks",
     "build_share_actions",
+    "build_shared_by_context",
+    "build_status_blocks",
     "build_top_report_blocks",
+    "build_trend_blocks",
     "build_unknown_name_blocks",
+    "build_untagged_blocks",
     "command_from_share_value",
     "cost_report_text",
     "error_text",
     "help_text",
     "share_value",
+    "status_text",
     "suggestion_command",
     "to_payload",
     "top_report_text",
     "unknown_name_text",
+    "untagged_text",
 ]

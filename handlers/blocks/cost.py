@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from bot.domain.money import ZERO
 from bot.domain.reports import CostReport, CurrencyCost, NamedCost, ResourceCost
 from handlers.blocks.elements import _header, _list_sections, _section
-from handlers.blocks.footer import _finish
+from handlers.blocks.footer import _completeness_text, _finish
 from handlers.blocks.limits import (
     DETAILED_CURRENCIES,
     OTHER_CURRENCY_LINES,
@@ -71,7 +71,7 @@ def cost_report_text(report: CostReport) -> str:
     if others:
         line += f" Also, reported separately: {', '.join(others)}."
     line += f" {_basis_text(report.cost_basis).capitalize()}; {_freshness(report.data_through)}."
-    return _fallback(line)
+    return _fallback(line + _completeness_text(report))
 
 
 def _currency_cost_blocks(

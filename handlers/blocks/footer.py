@@ -7,13 +7,14 @@ from datetime import date
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain.completeness import completeness_note
 from bot.domain.periods import Period
-from bot.domain.reports import CostReport, TopReport
+from bot.domain.reports import CostReport, TopReport, UntaggedReport
 from handlers.blocks.buttons import build_share_actions
 from handlers.blocks.elements import _cap_blocks, _context
 from handlers.blocks.limits import SHORT_CHARS, TAG_KEYS_SHOWN
 from handlers.blocks.text import _basis_text, _code, _freshness
-from handlers.formatting import escape_truncate
+from handlers.formatting import escape_mrkdwn, escape_truncate
 
 _SEPARATE_CURRENCIES = "Each currency is reported on its own; currencies are never added together."
 
@@ -29,11 +30,27 @@ def _finish(
     """The footer every answer ends with (period, freshness, how it was computed), the share
     button, and the cap that keeps the message within Slack's 50 blocks."""
     how = _how(report.cost_basis, report.dimension, report.tag_keys)
-    notes = [_coverage(report.period, report.data_through), how]
+    notes = [_coverage(report.period, report.data_through), *_completeness(report), how]
     blocks.append(_context([*notes, *([_SEPARATE_CURRENCIES] if several else [])]))
     if shareable:
         blocks.extend(build_share_actions(command_text))
     return _cap_blocks(blocks)
+
+
+def _completeness(report: CostReport | TopReport | UntaggedReport) -> list[str]:
+    """The one-line note on incomplete and provisional days, as a list of 0 or 1 texts."""
+    note = completeness_note(
+        report.period, report.data_through, report.asked_on, report.provisional_days
+    )
+    return [escape_mrkdwn(note)] if note else []
+
+
+def _completeness_text(report: CostReport | TopReport | UntaggedReport) -> str:
+    """The same note for fallback text: a leading space and the note, or nothing."""
+    note = completeness_note(
+        report.period, report.data_through, report.asked_on, report.provisional_days
+    )
+    return f" {note}" if note else ""
 
 
 def _how(basis: str, dimension: str, tag_keys: Sequence[str]) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.domain.allocation import DIMENSIONS
+from bot.domain.command_grammar import SUBCOMMANDS
 from bot.domain.periods import DEFAULT_PERIOD, VALID_PERIOD_FORMS
 from handlers.blocks.buttons import MAX_SUGGESTIONS, SUGGESTION_ACTIONS, suggestion_command
 from handlers.blocks.elements import _button, _cap_blocks, _context, _header, _section
@@ -15,22 +16,9 @@ from handlers.blocks.text import _code, _code_escaped, _fallback, _fallback_name
 from handlers.formatting import escape_mrkdwn, escape_truncate, one_line
 
 COMMAND = "/cost"
-HELP_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("/cost <dimension> <name> [period]", "what one project, team, owner or model cost"),
-    ("/cost top <dimension> [period]", "the largest values of a dimension"),
-    ("/cost untagged [period]", "cost that no tag assigns to anyone"),
-    ("/cost trend <dimension> <name> [period]", "daily cost over the period"),
-    ("/cost status", "how fresh the billing data is"),
-    ("/cost help", "this message"),
-)
-HELP_EXAMPLES: tuple[str, ...] = (
-    "/cost project fraud-detection last-month",
-    "/cost top team mtd",
-    "/cost untagged 30d",
-    "/cost trend project llm-chat 90d",
-    "/cost status",
-    "/cost help",
-)
+# Straight from the grammar's table of subcommands: a new subcommand is in the help at once.
+HELP_COMMANDS: tuple[tuple[str, str], ...] = tuple((s.usage, s.summary) for s in SUBCOMMANDS)
+HELP_EXAMPLES: tuple[str, ...] = tuple(s.example for s in SUBCOMMANDS)
 
 
 def build_unknown_name_blocks(

@@ -10,7 +10,7 @@ from bot.domain.allocation import UNALLOCATED
 from bot.domain.money import ZERO
 from bot.domain.reports import CurrencyRanking, NamedCost, TopReport
 from handlers.blocks.elements import _header, _list_sections, _pack_sections, _section
-from handlers.blocks.footer import _finish
+from handlers.blocks.footer import _completeness_text, _finish
 from handlers.blocks.limits import (
     DETAILED_CURRENCIES,
     OTHER_CURRENCY_LINES,
@@ -69,7 +69,7 @@ def top_report_text(report: TopReport) -> str:
         f"Top {report.dimension} · {_period_text(report.period)}: {' | '.join(parts)}. "
         f"{_basis_text(report.cost_basis).capitalize()}; {_freshness(report.data_through)}."
     )
-    return _fallback(line)
+    return _fallback(line + _completeness_text(report))
 
 
 def _ranking_blocks(ranking: CurrencyRanking, *, several: bool) -> list[Block]:

@@ -1,15 +1,9 @@
-"""The keywords and dimension names a `/cost` command can start with."""
+"""The dimension names a `/cost` command uses, and how a word is read as a keyword."""
 
 from __future__ import annotations
 
 from bot.domain.allocation import DIMENSIONS
 from bot.domain.command_grammar.tokens import _Token
-
-_HELP_WORDS = frozenset({"help", "?", "-h", "--help"})
-_STATUS_WORDS = frozenset({"status"})
-_TOP_WORDS = frozenset({"top"})
-_UNTAGGED_WORDS = frozenset({"untagged", "unallocated"})
-_TREND_WORDS = frozenset({"trend", "trends"})
 
 _DIMENSION_ALIASES: dict[str, str] = {
     **{dimension: dimension for dimension in DIMENSIONS},
@@ -17,17 +11,6 @@ _DIMENSION_ALIASES: dict[str, str] = {
     "env": "environment",
     "envs": "environment",
 }
-
-# Words a misspelling is compared with; "?" and "-h" are too short to be misspelt.
-_KNOWN_WORDS: tuple[str, ...] = (
-    "help",
-    "status",
-    "top",
-    "untagged",
-    "unallocated",
-    "trend",
-    *DIMENSIONS,
-)
 
 
 def _keyword(token: _Token) -> str | None:

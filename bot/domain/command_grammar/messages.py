@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.allocation import DIMENSIONS
-from bot.domain.command_grammar.queries import MAX_COMMAND_CHARS, CommandError
+from bot.domain.command_grammar.limits import MAX_COMMAND_CHARS, CommandError
 from bot.domain.command_grammar.text import _name_text, _slack_escape
 from bot.domain.command_grammar.tokens import _REFERENCE_DAY, _joined, _Token, _try_period
 from bot.domain.periods import DEFAULT_PERIOD

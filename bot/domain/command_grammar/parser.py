@@ -3,43 +3,24 @@
 from __future__ import annotations
 
 import difflib
-import re
 from datetime import date, datetime
 
-from bot.domain.command_grammar.keywords import (
-    _DIMENSION_ALIASES,
-    _HELP_WORDS,
-    _KNOWN_WORDS,
-    _STATUS_WORDS,
-    _TOP_WORDS,
-    _TREND_WORDS,
-    _UNTAGGED_WORDS,
-    _dimension,
-    _keyword,
-)
+from bot.domain.command_grammar.keywords import _keyword
+from bot.domain.command_grammar.limits import MAX_COMMAND_CHARS, CommandError
 from bot.domain.command_grammar.messages import (
-    _DIMENSION_LIST,
     _EXAMPLE_NAMES,
     _echo,
-    _echo_period,
     _echo_tokens,
     _suggestion,
     _too_long,
 )
 from bot.domain.command_grammar.period_words import _period
-from bot.domain.command_grammar.queries import (
-    MAX_COMMAND_CHARS,
-    CommandError,
-    CostQuery,
-    HelpQuery,
-    Query,
-    StatusQuery,
-    TopQuery,
-    TrendQuery,
-    UntaggedQuery,
-)
-from bot.domain.command_grammar.text import _name_text, _slack_escape
+from bot.domain.command_grammar.subcommands.cost import CostQuery, cost_writer
+from bot.domain.command_grammar.subcommands.help import HelpQuery
+from bot.domain.command_grammar.table import _KNOWN_WORDS, Query, subcommand_for_word
+from bot.domain.command_grammar.text import _slack_escape
 from bot.domain.command_grammar.tokens import (
+    _PLAUSIBLE_NAME,
     _clean,
     _decode,
     _joined,
@@ -48,13 +29,10 @@ from bot.domain.command_grammar.tokens import (
     _tokenize,
     _try_period,
 )
-from bot.domain.periods import Period
 
 # Text this long is refused before any work; Slack's escaping (`&amp;` is 5 characters for 1)
 # means a command of MAX_COMMAND_CHARS typed characters can arrive a few times longer.
 _MAX_RAW_CHARS = 8 * MAX_COMMAND_CHARS
-
-_PLAUSIBLE_NAME = re.compile(r"[^\W_][\w.\-/:@+&]*")
 
 
 def parse_command(text: str | None, today: date) -> Query:
@@ -142,99 +120,12 @@ def parse_command(text: str | None, today: date) -> Query:
     if not tokens:
         return HelpQuery()
     first, rest = tokens[0], tokens[1:]
-    keyword = _keyword(first)
-    if keyword in _HELP_WORDS:
-        return HelpQuery()
-    if keyword in _STATUS_WORDS:
-        if rest:
-            raise CommandError(
-                "`/cost status` takes nothing after it. "
-                "For a project named status, type `/cost project status`."
-            )
-        return StatusQuery()
-    if keyword in _TOP_WORDS:
-        return _parse_top(rest, today)
-    if keyword in _UNTAGGED_WORDS:
-        return UntaggedQuery(_period(rest, today, example=UntaggedQuery))
-    if keyword in _TREND_WORDS:
-        return _parse_trend(rest, today)
-    if keyword in _DIMENSION_ALIASES:
-        dimension = _DIMENSION_ALIASES[keyword]
-        name, period = _name_and_period(dimension, rest, today, chart=False)
-        return CostQuery(dimension, name, period)
+    word = _keyword(first)
+    subcommand = subcommand_for_word(word)
+    if subcommand is not None:
+        assert word is not None
+        return subcommand.parse(word, rest, today)
     return _parse_bare(tokens, today)
-
-
-# --- the forms -----------------------------------------------------------------------------
-
-
-def _parse_top(rest: list[_Token], today: date) -> TopQuery:
-    """`top DIMENSION [PERIOD]`."""
-    if not rest:
-        raise CommandError(
-            f"Say what to rank, e.g. `/cost top project mtd`. You can rank by {_DIMENSION_LIST}."
-        )
-    dimension = _dimension(rest[0])
-    if dimension is None:
-        if _try_period(_joined(rest), today) is not None:
-            raise CommandError(
-                "Say what to rank before the period, e.g. "
-                f"`/cost top project {_echo_period(rest)}`. You can rank by {_DIMENSION_LIST}."
-            )
-        raise CommandError(
-            f"I can't rank by {_echo(rest[0].text)}. Use one of: {_DIMENSION_LIST}; "
-            "e.g. `/cost top team last-month`."
-        )
-    period = _period(rest[1:], today, example=lambda good: TopQuery(dimension, good))
-    return TopQuery(dimension, period)
-
-
-def _parse_trend(rest: list[_Token], today: date) -> TrendQuery:
-    """`trend DIMENSION NAME [PERIOD]`."""
-    if not rest:
-        raise CommandError(
-            "Say what to chart, e.g. `/cost trend project fraud-detection 30d`. "
-            f"You can chart by {_DIMENSION_LIST}."
-        )
-    dimension = _dimension(rest[0])
-    if dimension is None:
-        example = "fraud-detection"
-        typed = _normalise_name(rest[0].text)
-        if typed and (rest[0].quoted or _PLAUSIBLE_NAME.fullmatch(typed)):
-            example = _name_text(typed)
-        suggestion = _suggestion(f"/cost trend project {example} 30d")
-        raise CommandError(
-            f"Say what kind of thing to chart before its name, e.g. `{suggestion}`. "
-            f"You can chart by {_DIMENSION_LIST}."
-        )
-    name, period = _name_and_period(dimension, rest[1:], today, chart=True)
-    return TrendQuery(dimension, name, period)
-
-
-def _name_and_period(
-    dimension: str, rest: list[_Token], today: date, *, chart: bool
-) -> tuple[str, Period]:
-    """`NAME [PERIOD]` after a dimension (and after `trend`)."""
-    command = f"/cost trend {dimension}" if chart else f"/cost {dimension}"
-    example = _EXAMPLE_NAMES[dimension]
-    if not rest:
-        also = "" if chart else f", or rank them all: `/cost top {dimension} mtd`"
-        raise CommandError(f"Say which {dimension}, e.g. `{command} {example} mtd`{also}.")
-    head = rest[0]
-    if not head.quoted and not head.person:
-        lone_period = _try_period(_joined(rest), today)
-        if lone_period is not None:
-            label = _echo_period(rest)
-            raise CommandError(
-                f"{_echo(_joined(rest))} is a period, not a {dimension} name. "
-                f"Say which {dimension}, e.g. `{command} {example} {label}`, "
-                f"or rank them all: `/cost top {dimension} {label}`. "
-                f'For a {dimension} really named that, quote it: `{command} "{label}"`.'
-            )
-    name = _normalise_name(head.text)
-    if not name:
-        raise CommandError(f"The {dimension} name is empty. Say which, e.g. `{command} {example}`.")
-    return name, _period(rest[1:], today, dimension=dimension, name=name, chart=chart)
 
 
 def _parse_bare(tokens: list[_Token], today: date) -> Query:
@@ -248,7 +139,8 @@ def _parse_bare(tokens: list[_Token], today: date) -> Query:
                 f"The {dimension} name is empty. Say which, e.g. "
                 f"`/cost {dimension} {_EXAMPLE_NAMES[dimension]}`."
             )
-        return CostQuery(dimension, name, _period(rest, today, dimension=dimension, name=name))
+        period = _period(rest, today, name=name, write=cost_writer(dimension))
+        return CostQuery(dimension, name, period)
 
     whole = _joined(tokens)
     alone = _try_period(whole, today) or _try_period(first.text, today)
@@ -272,5 +164,6 @@ def _parse_bare(tokens: list[_Token], today: date) -> Query:
             f"I don't know the word {_echo(first.text)}. Did you mean `{suggestion}`?"
         )
     if len(rest) == 1 or rest[0].text[:1].isdigit():
-        return CostQuery("project", name, _period(rest, today, dimension="project", name=name))
+        period = _period(rest, today, name=name, write=cost_writer("project"))
+        return CostQuery("project", name, period)
     return HelpQuery(reason=f"I could not read {_echo(whole)} as a question.")

@@ -1,48 +1,11 @@
-"""Queries written back as canonical `/cost` text, in Slack's escaped form."""
+"""Names and periods written back as `/cost` text, in Slack's escaped form."""
 
 from __future__ import annotations
 
 import re
 
-from bot.domain.command_grammar.queries import (
-    CostQuery,
-    HelpQuery,
-    Query,
-    StatusQuery,
-    TopQuery,
-    TrendQuery,
-    UntaggedQuery,
-)
 from bot.domain.command_grammar.tokens import _OPENERS, _REFERENCE_DAY, _try_period
 from bot.domain.periods import Period, parse_period
-
-
-def command_text(query: Query) -> str:
-    """Canonical text for `query` that `parse_command` turns back into an equal query.
-
-    Used for "Share" and "did you mean" buttons, e.g. ``project fraud-detection 2024-09`` or
-    ``project "Amazon EC2" mtd``. The period is always written; relative periods (mtd, 7d, ...)
-    stay relative. The text is in Slack's escaped form (``&`` as ``&amp;``, ...), which is
-    what Slack sends and what `parse_command` expects; it renders as typed in mrkdwn.
-
-    The round trip is exact for every query `parse_command` returns (and any query whose name
-    is already clean: no control characters, single spaces, trimmed, 1..MAX_NAME_CHARS long).
-    Other names are written as they are and come back cleaned, or rejected if empty.
-    """
-    if isinstance(query, CostQuery):
-        return f"{query.dimension} {_name_text(query.name)} {_period_text(query.period)}"
-    if isinstance(query, TopQuery):
-        return f"top {query.dimension} {_period_text(query.period)}"
-    if isinstance(query, UntaggedQuery):
-        return f"untagged {_period_text(query.period)}"
-    if isinstance(query, TrendQuery):
-        name = _name_text(query.name)
-        return f"trend {query.dimension} {name} {_period_text(query.period)}"
-    if isinstance(query, StatusQuery):
-        return "status"
-    if isinstance(query, HelpQuery):
-        return "help"
-    raise TypeError(f"not a query: {type(query).__name__}")
 
 
 def _name_text(name: str) -> str:

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from bot.domain.command_grammar.queries import MAX_NAME_CHARS, CommandError
+from bot.domain.command_grammar.limits import MAX_NAME_CHARS, CommandError
 from bot.domain.periods import Period, PeriodError, parse_period
 
 # Any date far from the ends of the calendar: used to ask "is this word a period?" without a
@@ -34,6 +34,9 @@ _WORD = re.compile(r"(?:<[^<>]*>|[^ ])+")
 _SLACK_ESCAPE = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITY_TEXT = {"amp": "&", "lt": "<", "gt": ">"}
+
+# A word that could be a name: starts with a letter or digit; no quotes, brackets, emoji, ...
+_PLAUSIBLE_NAME = re.compile(r"[^\W_][\w.\-/:@+&]*")
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,9 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.periods import Period
 from bot.domain.reports import CostReport, StatusReport, TopReport, UntaggedReport
-from handlers.blocks import (
-    MAX_HEADER_TEXT,
-    MAX_SECTION_TEXT,
-    build_share_actions,
-)
+from handlers.blocks.buttons import build_share_actions
+from handlers.blocks.footer import _completeness, _completeness_text
+from handlers.blocks.limits import MAX_HEADER_TEXT, MAX_SECTION_TEXT
 from handlers.formatting import escape_truncate, format_money, one_line, truncate, truncate_mrkdwn
 
 LIST_ROWS = 10
@@ -76,6 +74,7 @@ def build_untagged_blocks(report: UntaggedReport, *, command_text: str) -> list[
             f"{_freshness(report.data_through)} · untagged = no `project` and no `team` value"
         )
     )
+    blocks.extend(_completeness_blocks(report))
     blocks.extend(build_share_actions(command_text))
     return blocks
 
@@ -85,7 +84,7 @@ def untagged_text(report: UntaggedReport) -> str:
     return (
         f"Untagged cost {report.period.label}: {format_money(part.untagged, part.currency)} "
         f"of {format_money(part.total, part.currency)}"
-    )
+    ) + _completeness_text(report)
 
 
 def build_status_blocks(report: StatusReport) -> list[Block]:
@@ -139,6 +138,7 @@ def build_trend_blocks(
             )
         )
     blocks.append(_context(f"{report.cost_basis} cost · {_freshness(report.data_through)}"))
+    blocks.extend(_completeness_blocks(report))
     blocks.extend(build_share_actions(command_text))
     return blocks
 
@@ -168,7 +168,14 @@ def build_home_blocks(report: TopReport, *, updated_at: datetime) -> list[Block]
             f"updated {updated_at:%Y-%m-%d %H:%M} UTC · try `/cost help`"
         )
     )
+    blocks.extend(_completeness_blocks(report))
     return blocks
+
+
+def _completeness_blocks(report: CostReport | TopReport | UntaggedReport) -> list[Block]:
+    """A context line on incomplete and provisional days, when the period has any."""
+    notes = _completeness(report)
+    return [_context(notes[0])] if notes else []
 
 
 def _total_line(total: Decimal, currency: str, period: Period) -> str:

@@ -1,4 +1,4 @@
-"""The `/cost` slash command."""
+"""The `/cost` slash command: its listener; one module per subcommand, dispatched by `table`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers import HandlerServices
-from handlers.answers import Asker, answer_text
+from handlers.commands.answer import Asker
+from handlers.commands.dispatch import answer_text
 from handlers.errors import reported
 
 COMMAND = "/cost"

@@ -1,0 +1,1 @@
+"""One module per `/cost` subcommand: its query, how its text parses, how it is written back."""
