@@ -31,7 +31,7 @@ from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
-from storage.repositories.sources import SqlSourceCatalog, SqlUsageDays
+from storage.repositories.sources import SqlSourceCatalog
 
 if TYPE_CHECKING:
     from bot.jobs import RunSource
@@ -115,9 +115,7 @@ def build_services(
     )
     from bot.scheduler import next_run  # the one module that knows APScheduler
 
-    source_status = SourceStatusService(
-        configured, state, SqlUsageDays(sessions), cost_store, next_run, today=today
-    )
+    source_status = SourceStatusService(configured, state, cost_store, next_run, today=today)
     return Services(
         settings,
         config,

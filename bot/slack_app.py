@@ -82,6 +82,7 @@ def _build_bolt_app(services: Services, settings: SlackSettings, secret: str | N
         handlers.HandlerServices(
             costs=services.costs,
             coverage=services.coverage,
+            source_status=services.source_status,
             today=services.costs.today,
             installed=learn_installed_app(app.client, settings),
             deliveries=services.deliveries,

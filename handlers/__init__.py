@@ -12,6 +12,7 @@ from slack_bolt import App
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
+from bot.services.source_status import SourceStatusService
 
 if TYPE_CHECKING:
     from handlers.middleware import InstalledApp
@@ -23,6 +24,7 @@ class HandlerServices:
 
     costs: CostService
     coverage: CoverageService
+    source_status: SourceStatusService
     today: Callable[[], date]
     # Who the bot is installed as (requests for others are refused), and the shared record of
     # deliveries already taken (a retry is acknowledged only). None: not checked.

@@ -23,7 +23,7 @@ from bot.domain.reports import (
     TopReport,
 )
 from bot.services.cache import DEFAULT_MAX_BYTES, AnswerCache
-from bot.services.freshness import data_through
+from bot.services.freshness import data_through, provisional_in
 from bot.services.ports import CostFilter, CostStore
 
 T = TypeVar("T")
@@ -120,6 +120,7 @@ class CostService:
             currencies=currencies,
             data_through=data_through,
             asked_on=self.today(),
+            provisional_days=provisional_in(self._store, period.start, period.end),
         )
 
     def _top(self, dimension: str, period: Period, limit: int) -> TopReport:
@@ -143,6 +144,7 @@ class CostService:
             currencies=tuple(rankings) or (_empty_ranking(self._default_currency),),
             data_through=self._data_through(),
             asked_on=self.today(),
+            provisional_days=provisional_in(self._store, period.start, period.end),
         )
 
     def _data_through(self) -> date | None:

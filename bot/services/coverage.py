@@ -16,7 +16,7 @@ from bot.domain.reports import (
     StatusReport,
     UntaggedReport,
 )
-from bot.services.freshness import data_through
+from bot.services.freshness import data_through, provisional_in
 from bot.services.ports import CostFilter, CostStore
 
 UNTAGGED = (CostFilter("project", None), CostFilter("team", None))
@@ -74,6 +74,7 @@ class CoverageService:
             tuple(parts) or (empty,),
             self._data_through(),
             asked_on=self._today(),
+            provisional_days=provisional_in(self._store, period.start, period.end),
         )
 
     def status(self) -> StatusReport:

@@ -16,3 +16,9 @@ def data_through(store: CostStore, today: date) -> date | None:
     """
     last = store.data_through()
     return min(last, today) if last else None
+
+
+def provisional_in(store: CostStore, start: date, end: date) -> tuple[date, ...]:
+    """The days from start to end (inclusive) that any source still calls estimated."""
+    days = {day for listed in store.provisional_days().values() for day in listed}
+    return tuple(sorted(day for day in days if start <= day <= end))

@@ -161,6 +161,10 @@ class CostStore(Protocol):
         """`data_through` of each source that has ingested, by source name."""
         ...
 
+    def provisional_days(self) -> dict[str, list[date]]:
+        """Per source, the days its latest successful run called estimated."""
+        ...
+
     def data_version(self) -> Hashable:
         """Changes whenever an ingest changes the stored cost."""
         ...

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Protocol
 
 from bot.domain.schedules import Schedule
 from bot.domain.source_health import SourceHealth
@@ -12,13 +11,6 @@ from bot.domain.source_status import MANUAL_TYPE, SourceStatus, lag_days
 from bot.services.ports import CostStore
 from bot.services.snapshot_state import SnapshotStateStore
 from bot.services.snapshots import ConfiguredSource
-
-
-class UsageDays(Protocol):
-    def data_through_by_source(self) -> dict[str, date | None]:
-        """Per source in the store, the last day with usage charges."""
-        ...
-
 
 NextRun = Callable[[Schedule, datetime], datetime | None]
 
@@ -28,7 +20,6 @@ class SourceStatusService:
         self,
         configured: list[ConfiguredSource],
         state: SnapshotStateStore,
-        usage_days: UsageDays,
         costs: CostStore,
         next_run: NextRun,
         *,
@@ -37,7 +28,6 @@ class SourceStatusService:
     ) -> None:
         self._configured = configured
         self._state = state
-        self._usage_days = usage_days
         self._costs = costs
         self._next_run = next_run
         self._clock = clock
@@ -47,7 +37,7 @@ class SourceStatusService:
         """Configured sources in config order, then those only loaded by hand, by name."""
         now, today = self._clock(), self._today()
         health = self._state.health()
-        through = self._usage_days.data_through_by_source()
+        through = self._costs.data_through_by_source()
         rows = [self._configured_status(c, health, through, now, today) for c in self._configured]
         names = {c.name for c in self._configured}
         for fresh in self._costs.source_status():

@@ -16,10 +16,8 @@ from handlers.blocks.cost import build_cost_report_blocks, cost_report_text
 from handlers.blocks.coverage import (
     build_home_blocks,
     build_shared_by_context,
-    build_status_blocks,
     build_trend_blocks,
     build_untagged_blocks,
-    status_text,
     untagged_text,
 )
 from handlers.blocks.elements import _cap_blocks as _cap_blocks  # private, but tests use it
@@ -90,7 +88,6 @@ __all__ = [
     "build_home_blocks",
     "build_share_actions",
     "build_shared_by_context",
-    "build_status_blocks",
     "build_top_report_blocks",
     "build_trend_blocks",
     "build_unknown_name_blocks",
@@ -100,7 +97,6 @@ __all__ = [
     "error_text",
     "help_text",
     "share_value",
-    "status_text",
     "suggestion_command",
     "to_payload",
     "top_report_text",

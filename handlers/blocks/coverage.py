@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.periods import Period
-from bot.domain.reports import CostReport, StatusReport, TopReport, UntaggedReport
+from bot.domain.reports import CostReport, TopReport, UntaggedReport
 from handlers.blocks.buttons import build_share_actions
 from handlers.blocks.footer import _completeness, _completeness_text
 from handlers.blocks.limits import MAX_HEADER_TEXT, MAX_SECTION_TEXT
@@ -85,40 +85,6 @@ def untagged_text(report: UntaggedReport) -> str:
         f"Untagged cost {report.period.label}: {format_money(part.untagged, part.currency)} "
         f"of {format_money(part.total, part.currency)}"
     ) + _completeness_text(report)
-
-
-def build_status_blocks(report: StatusReport) -> list[Block]:
-    """Freshness per billing source: last ingest, days covered, rows rejected."""
-    blocks: list[Block] = [_header("Billing data status")]
-    if not report.sources:
-        blocks.append(
-            _section(
-                "No billing data has been loaded yet. "
-                "Run `costbot ingest PATH` to load FOCUS files."
-            )
-        )
-    for source in report.sources[:40]:
-        ingested = (
-            source.last_ingest_at.strftime("%Y-%m-%d %H:%M UTC")
-            if source.last_ingest_at
-            else "never"
-        )
-        days = f"{source.first_day} – {source.last_day}" if source.first_day else "no days"
-        rejected = f", {source.rows_rejected:,} rows rejected" if source.rows_rejected else ""
-        name = escape_truncate(source.source, NAME_CHARS)
-        blocks.append(_section(f"*{name}*: last ingest {ingested}; {days}{rejected}"))
-    blocks.append(
-        _context(
-            f"{_freshness(report.data_through)} · checked {report.checked_at:%Y-%m-%d %H:%M} UTC"
-        )
-    )
-    return blocks
-
-
-def status_text(report: StatusReport) -> str:
-    return (
-        f"Billing data status: {len(report.sources)} source(s), {_freshness(report.data_through)}"
-    )
 
 
 def build_trend_blocks(

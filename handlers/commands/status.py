@@ -1,12 +1,15 @@
-"""The answer to `/cost status`."""
+"""The answer to `/cost status`: every source's freshness and health."""
 
 from __future__ import annotations
 
 from bot.domain.command_grammar import StatusQuery
-from handlers.blocks import build_status_blocks, status_text
+from handlers.blocks.source_status import build_source_status_blocks, source_status_text
 from handlers.commands.answer import Answer, Asked
 
 
 def answer_status_query(query: StatusQuery, asked: Asked) -> Answer:
-    status = asked.services.coverage.status()
-    return Answer(status_text(status), build_status_blocks(status))
+    report = asked.services.coverage.status()
+    statuses = asked.services.source_status.statuses()
+    return Answer(
+        source_status_text(statuses, report), build_source_status_blocks(statuses, report)
+    )

@@ -115,6 +115,26 @@ class SqlCostStore:
             return {source: _last_usage_day(session, source) for source in session.scalars(sources)}
 
     @_self_healing
+    def provisional_days(self) -> dict[str, list[date]]:
+        """Per source, the days its latest successful run called estimated (none: absent).
+
+        A source that re-reads a window (Cost Explorer) restates those days at each run, so its
+        latest run says which are still estimates.
+        """
+        latest = (
+            select(func.max(IngestRun.id))
+            .where(IngestRun.status == "succeeded")
+            .group_by(IngestRun.source)
+        )
+        query = select(IngestRun.source, IngestRun.provisional_days).where(IngestRun.id.in_(latest))
+        with self._sessions() as session:
+            return {
+                source: sorted(date.fromisoformat(day) for day in days)
+                for source, days in session.execute(query)
+                if days
+            }
+
+    @_self_healing
     def data_version(self) -> tuple[int, int]:
         # Ids are taken when an ingest starts, so a newest id alone would miss an older run
         # that publishes later; the count of published runs moves with every publish.

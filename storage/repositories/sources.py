@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import func, select, union
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import CostDaily, CostKey, IngestRun
+from storage.models import CostDaily, IngestRun
 
 
 class SqlSourceCatalog:
@@ -20,39 +18,3 @@ class SqlSourceCatalog:
         query = union(select(IngestRun.source).distinct(), select(CostDaily.source).distinct())
         with self._sessions() as session:
             return set(session.execute(query).scalars())
-
-
-class SqlUsageDays:
-    """Per source, the last day with usage charges: a fee spread to the 31st is not data."""
-
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
-
-    def data_through_by_source(self) -> dict[str, date | None]:
-        usage = select(CostKey.id).where(CostKey.charge_category == "Usage")
-        query = (
-            select(CostDaily.source, func.max(CostDaily.day))
-            .where(CostDaily.key_id.in_(usage))
-            .group_by(CostDaily.source)
-        )
-        with self._sessions() as session:
-            return {source: day for source, day in session.execute(query)}
-
-    def provisional_days(self) -> dict[str, list[date]]:
-        """Per source, the days its latest successful run called estimated (none: absent).
-
-        A source that re-reads a window (Cost Explorer) restates those days at each run, so its
-        latest run says which are still estimates.
-        """
-        latest = (
-            select(func.max(IngestRun.id))
-            .where(IngestRun.status == "succeeded")
-            .group_by(IngestRun.source)
-        )
-        query = select(IngestRun.source, IngestRun.provisional_days).where(IngestRun.id.in_(latest))
-        with self._sessions() as session:
-            return {
-                source: sorted(date.fromisoformat(day) for day in days)
-                for source, days in session.execute(query)
-                if days
-            }

@@ -23,7 +23,7 @@ FORM = "application/x-www-form-urlencoded"
         ("top project", ["fraud-detection", "llm-chat", "(unallocated)"]),
         ("top team last-month", ["genai", "platform"]),
         ("untagged 30d", ["no project or team tag", "% of cost is tagged"]),
-        ("status", ["demo", "last ingest"]),
+        ("status", ["demo", "data through", "last success"]),
         ("help", ["/cost project fraud-detection last-month", "/cost top team mtd"]),
         ("", ["/cost untagged 30d"]),
     ],

@@ -26,7 +26,9 @@ def manifest() -> dict:
 def app() -> App:
     """The real listener registration, on an app that never talks to Slack."""
     bolt = App(signing_secret="test-secret", token_verification_enabled=False, token="xoxb-test")
-    handlers.register(bolt, HandlerServices(costs=None, coverage=None, today=None))  # type: ignore[arg-type]
+    handlers.register(
+        bolt, HandlerServices(costs=None, coverage=None, source_status=None, today=None)
+    )  # type: ignore[arg-type]
     return bolt
 
 
