@@ -10,13 +10,16 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from tests.e2e.conftest import CHANNEL
+from bot.demo import start_demo
+from bot.settings import Settings
+from tests.e2e.conftest import CHANNEL, TODAY, SlackWorld
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 WAIT = 15_000  # ms: the longest any step may take
@@ -136,3 +139,37 @@ def test_the_key_leaves_the_address_bar_and_a_reload_keeps_working(world, page):
 def test_without_the_key_the_page_says_which_url_to_open(world, page):
     page.goto(world.demo.sandbox.url + "/")
     expect(page.locator("#notice")).to_contain_text("open the URL that costbot demo printed")
+
+
+@pytest.fixture(scope="module")
+def live_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackWorld]:
+    """A demo that starts four days behind and whose source adds a day every 10 s."""
+    folder = tmp_path_factory.mktemp("live-demo")
+    settings = Settings(database_url=f"sqlite:///{folder / 'costbot.db'}", today=TODAY)
+    demo = start_demo(
+        settings=settings,
+        data_dir=folder / "demo-data",
+        port=0,
+        days=14,
+        seed=7,
+        behind_days=4,
+        advance_seconds=10,
+    )
+    yield SlackWorld(demo)
+    demo.stop()
+
+
+def test_the_demo_source_advances_and_cost_status_says_so(live_world, page):
+    first = ask(page, live_world, "/cost status")
+    expect(first).to_contain_text("demo (demo): ok")
+    expect(first).to_contain_text("behind")  # until the schedule catches up
+    expect(first).to_contain_text("next run")
+    today = f"data through {TODAY} (today)"
+    deadline = time.monotonic() + 60
+    latest = first
+    while time.monotonic() < deadline and today not in latest.inner_text():
+        time.sleep(2)
+        latest = ask(page, live_world, "/cost status")
+    expect(latest).to_contain_text(today)
+    latest.scroll_into_view_if_needed()
+    screenshot(page, "sandbox-cost-status.png")
