@@ -41,6 +41,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/ingest.py --rows 1000000
 	$(BIN)/python bench/query.py
+	$(BIN)/python bench/snapshots.py --rows 1000000
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) costbot-demo.db* .pytest_cache .ruff_cache
