@@ -27,6 +27,7 @@ from bot.sources.focus.source import FocusSource
 from bot.sources.registry import source_types
 from handlers.blocks.source_health import describe_source_health
 from storage.db import create_store_engine, make_session_factory, upgrade_store
+from storage.locks import SqlNamedLocks
 from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
@@ -87,9 +88,14 @@ def build_services(
         today=today,
         cache=settings.answer_cache,
         cache_bytes=int(settings.answer_cache_mb * 2**20),
+        sources=[source.name for source in config.sources],
     )
     coverage = CoverageService(
-        cost_store, cost_basis=config.cost_basis, default_currency=config.currency, today=today
+        cost_store,
+        cost_basis=config.cost_basis,
+        default_currency=config.currency,
+        today=today,
+        sources=[source.name for source in config.sources],
     )
     ingest = IngestService(
         SqlIngestStore(sessions),
@@ -109,6 +115,7 @@ def build_services(
         configured,
         ingest,
         state,
+        SqlNamedLocks(sessions),
         alert_after=config.alert_after_failures,
         ops_channel=config.ops_channel,
         describe_event=describe_source_health,

@@ -231,12 +231,14 @@ def run(
     jobs = _job_scheduler(services) if scheduler else None
     if jobs is not None:
         jobs.start()
+    outbox = services.outbox_delivery(_notifier()).start_loop()
     try:
         if slack.socket_mode:
             serve_socket_mode(bolt_app, slack)
         else:
             serve_http(bolt_app, slack, lambda: health(services))
     finally:
+        outbox.set()
         if jobs is not None:
             jobs.shutdown(wait=True)  # a running job finishes, or its lease lapses
 
@@ -252,7 +254,11 @@ def worker(config: ConfigOption = None) -> None:
 
     services = _services(config)
     signal.signal(signal.SIGTERM, _interrupt)
-    run_until_stopped(_job_scheduler(services))
+    outbox = services.outbox_delivery(_notifier()).start_loop()
+    try:
+        run_until_stopped(_job_scheduler(services))
+    finally:
+        outbox.set()
 
 
 def _job_scheduler(services: Services) -> CostbotScheduler:

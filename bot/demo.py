@@ -48,6 +48,7 @@ class RunningDemo:
     services: Services
     signing_secret: str
     jobs: CostbotScheduler | None = None  # the demo source's schedule
+    outbox: threading.Event | None = None  # set to stop posting the outbox
 
     @property
     def url(self) -> str:
@@ -55,6 +56,8 @@ class RunningDemo:
         return self.sandbox.page_url
 
     def stop(self) -> None:
+        if self.outbox is not None:
+            self.outbox.set()
         if self.jobs is not None:
             self.jobs.shutdown(wait=True)
         self.bot_server.stop()
@@ -161,7 +164,8 @@ def start_demo(
     notifier = SlackNotifier(WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url))
     jobs = build_job_scheduler(services, snapshot_then_tell(services, notifier))
     jobs.start()
-    return RunningDemo(sandbox, bot_server, services, signing_secret, jobs)
+    outbox = services.outbox_delivery(notifier).start_loop()
+    return RunningDemo(sandbox, bot_server, services, signing_secret, jobs, outbox)
 
 
 def run_demo_forever(demo: RunningDemo) -> None:

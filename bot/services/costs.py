@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -73,8 +73,10 @@ class CostService:
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         cache: bool = True,
         cache_bytes: int = DEFAULT_MAX_BYTES,
+        sources: Sequence[str] = (),
     ) -> None:
         self._store = store
+        self._sources = tuple(sources)  # configured: freshness is the earliest of theirs
         self._rules = rules
         self._basis = cost_basis
         self._default_currency = default_currency
@@ -148,7 +150,7 @@ class CostService:
         )
 
     def _data_through(self) -> date | None:
-        return data_through(self._store, self.today())
+        return data_through(self._store, self.today(), self._sources)
 
     def _resolve(self, dimension: str, name: str) -> str | None:
         if name.strip().lower() == UNALLOCATED:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -32,8 +32,10 @@ class CoverageService:
         default_currency: str = "USD",
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sources: Sequence[str] = (),
     ) -> None:
         self._store = store
+        self._sources = tuple(sources)  # configured: freshness is the earliest of theirs
         self._basis = cost_basis
         self._default_currency = default_currency
         self._today = today
@@ -83,4 +85,4 @@ class CoverageService:
         return StatusReport(sources, self._data_through(), self._clock())
 
     def _data_through(self) -> date | None:
-        return data_through(self._store, self._today())
+        return data_through(self._store, self._today(), self._sources)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -12,7 +13,8 @@ from bot.services.snapshot_state import Outbox
 logger = logging.getLogger("costbot.outbox")
 GIVE_UP_AFTER = 8
 LEASE_SECONDS = 60.0
-RETRY_SECONDS = 30  # after a failed post; doubling, at most an hour
+RETRY_SECONDS = 30
+LOOP_SECONDS = 15.0  # after a failed post; doubling, at most an hour
 
 
 class Notifier(Protocol):
@@ -32,6 +34,25 @@ class OutboxDelivery:
         self._outbox = outbox
         self._notifier = notifier
         self._clock = clock
+
+    def start_loop(self, every_seconds: float = LOOP_SECONDS) -> threading.Event:
+        """Deliver in a background thread every `every_seconds` until the event is set.
+
+        Every process with a Slack token runs one (the bot, a worker, the demo): whichever
+        claims a message posts it, so a worker without a token never leaves messages behind.
+        """
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(every_seconds):
+                try:
+                    self.deliver_pending()
+                except Exception:  # the store may be down for a while: try again next time
+                    logger.exception("outbox delivery failed; retrying in %.0f s", every_seconds)
+
+        if self._notifier is not None:
+            threading.Thread(target=loop, name="costbot-outbox", daemon=True).start()
+        return stop
 
     def deliver_pending(self, limit: int = 50) -> int:
         """Post up to `limit` pending messages; return how many were posted."""

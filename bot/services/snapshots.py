@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from bot.domain.schedules import Schedule
 from bot.domain.source_health import HealthEvent, RunOutcome, SourceHealth, after_run
 from bot.services.ingest import IngestError, IngestService
+from bot.services.job_ports import NamedLocks
 from bot.services.snapshot_ports import CallCounter, SnapshotSource, SnapshotUnit, SourceError
 from bot.services.snapshot_state import OutboxItem, SnapshotStateStore
 
@@ -86,10 +87,16 @@ class RetryPolicy:
             wait = min(wait * 2, self.max_wait)
 
 
-# What a source's failure may look like besides SourceError: unreadable data, a broken file.
-_NOT_RETRYABLE = (IngestError, ValueError, KeyError, TypeError)
+ONE_TRY = RetryPolicy(attempts=1)
 # Failures that may pass by themselves when a source lets them through unwrapped.
 _PASSING = (ConnectionError, TimeoutError)
+
+
+@dataclass
+class _Progress:
+    """What a run has done so far: kept when a later unit fails (each unit is atomic)."""
+
+    result: SourceRunResult
 
 
 class UnknownSourceError(ValueError):
@@ -102,6 +109,7 @@ class SnapshotService:
         sources: Sequence[ConfiguredSource],
         ingest: IngestService,
         state: SnapshotStateStore,
+        locks: NamedLocks,
         *,
         alert_after: int = 3,
         ops_channel: str | None = None,
@@ -116,6 +124,7 @@ class SnapshotService:
         self._ops_channel = ops_channel
         self._describe = describe_event
         self._retry = retry or RetryPolicy()
+        self._locks = locks
         self._clock = clock
 
     @property
@@ -128,14 +137,31 @@ class SnapshotService:
         return [self.run_source(source.name) for source in chosen]
 
     def run_source(self, name: str, *, slot: str | None = None) -> SourceRunResult:
-        """Run one source now (for a scheduled `slot`, when given) and record how it went."""
+        """Run one source now (for a scheduled `slot`, when given) and record how it went.
+
+        Runs of one source never overlap, in any process: a scheduled run and a manual
+        `costbot snapshot` of it take turns (a named lock in the store).
+        """
         configured = self._source(name)
+        with self._locks.hold(f"snapshot-source:{name}"):
+            return self._run_locked(configured, slot)
+
+    def _run_locked(self, configured: ConfiguredSource, slot: str | None) -> SourceRunResult:
+        name = configured.name
         started, calls_before = time.perf_counter(), configured.calls.count
         at = self._clock()
+        progress = _Progress(SourceRunResult(name, configured.type, "unchanged"))
         try:
-            result = self._read_changed_units(configured)
-        except (SourceError, *_NOT_RETRYABLE, OSError) as exc:
-            result = SourceRunResult(name, configured.type, "failed", error=_error_text(exc))
+            # A pass that fails in a way that may pass is run again whole: the units it
+            # already ingested are unchanged by then (their fingerprints are stored).
+            # A paid API is not asked again here: its client already retries each call.
+            policy = ONE_TRY if configured.paid_calls else self._retry
+            self._retrying(policy, lambda: self._read_changed_units(configured, progress))
+        except Exception as exc:  # recorded as the source's failure: the others still run
+            if not isinstance(exc, (SourceError, IngestError, *_PASSING)):
+                logger.exception("source %s failed unexpectedly", name)
+            progress.result = replace(progress.result, status="failed", error=_error_text(exc))
+        result = progress.result
         calls = configured.calls.count - calls_before
         if configured.paid_calls:
             result = replace(result, files=calls)
@@ -157,40 +183,35 @@ class SnapshotService:
             raise UnknownSourceError(f"no source named {name!r}; configured sources: {known}")
         return self._sources[name]
 
-    def _read_changed_units(self, configured: ConfiguredSource) -> SourceRunResult:
-        units = self._retrying(configured.source.units)
+    def _read_changed_units(self, configured: ConfiguredSource, progress: _Progress) -> None:
+        units = configured.source.units()
         stored = self._state.fingerprints(configured.name)
         changed = [u for u in units if u.fingerprint is None or stored.get(u.key) != u.fingerprint]
-        result = SourceRunResult(
-            configured.name,
-            configured.type,
-            "ok" if changed else "unchanged",
+        progress.result = replace(
+            progress.result,
+            status="ok" if changed or progress.result.units_read else "unchanged",
             units_unchanged=len(units) - len(changed),
         )
         for unit in changed:
-            result = self._ingest_unit(configured, unit, result)
-        return result
+            progress.result = self._ingest_unit(configured, unit, progress.result)
 
     def _ingest_unit(
         self, configured: ConfiguredSource, unit: SnapshotUnit, so_far: SourceRunResult
     ) -> SourceRunResult:
-        def attempt() -> tuple[int, Any]:
-            files = unit.open()
-            summary = self._ingest.ingest_files(
-                files,
-                source=configured.name,
-                skip_bad_rows=True,
-                units={unit.key: unit.fingerprint},
-            )
-            return len(files), summary.record
-
-        file_count, record = self._retrying(attempt)
+        files = unit.open()
+        record = self._ingest.ingest_files(
+            files,
+            source=configured.name,
+            skip_bad_rows=True,
+            units={unit.key: unit.fingerprint},
+        ).record
         totals = dict(so_far.totals)
         for currency, amount in record.totals.items():
             totals[currency] = totals.get(currency, Decimal(0)) + Decimal(amount)
         return replace(
             so_far,
-            files=so_far.files + file_count,
+            status="ok",
+            files=so_far.files + len(files),
             rows_read=so_far.rows_read + record.rows_read,
             rows_rejected=so_far.rows_rejected + record.rows_rejected,
             days_replaced=so_far.days_replaced + record.days_covered,
@@ -198,16 +219,16 @@ class SnapshotService:
             totals=totals,
         )
 
-    def _retrying(self, step: Callable[[], T]) -> T:
+    def _retrying(self, policy: RetryPolicy, step: Callable[[], T]) -> T:
         """Run `step`, again after a wait while it fails in a way that may pass."""
-        for wait in self._retry.waits():
+        for wait in policy.waits():
             try:
                 return step()
             except (SourceError, *_PASSING) as exc:
                 if isinstance(exc, SourceError) and not exc.retryable:
                     raise
                 logger.info("retrying in %.1f s: %s", wait, _error_text(exc))
-                self._retry.sleep(wait)
+                policy.sleep(wait)
         return step()
 
     def _record(self, configured: ConfiguredSource, result: SourceRunResult, at: datetime) -> None:
@@ -221,7 +242,11 @@ class SnapshotService:
 
         def change(health: SourceHealth) -> tuple[SourceHealth, list[OutboxItem]]:
             after, event = after_run(health, outcome, alert_after=self._alert_after)
-            return after, self._tell(event)
+            told = self._tell(event)
+            if event is not None and event.kind == "failing" and not told:
+                # Nobody was told: an ops_channel configured later still hears of this streak.
+                after = replace(after, alerted_since=None)
+            return after, told
 
         self._state.change_health(configured.name, configured.type, change)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, Select, desc, func, or_, select
@@ -51,6 +51,10 @@ def _self_healing(
             return read(store, *args, **kwargs)
 
     return run
+
+
+# Estimated days older than this are long restated (Cost Explorer finalises within weeks).
+PROVISIONAL_DAYS = 120
 
 
 class SqlCostStore:
@@ -116,23 +120,27 @@ class SqlCostStore:
 
     @_self_healing
     def provisional_days(self) -> dict[str, list[date]]:
-        """Per source, the days its latest successful run called estimated (none: absent).
+        """Per source, the days still estimated: each day as the latest run covering it said.
 
-        A source that re-reads a window (Cost Explorer) restates those days at each run, so its
-        latest run says which are still estimates.
+        Runs are replayed in order: a run's days are restated by it (no longer estimated
+        unless it says so), so a day Cost Explorer estimated stays provisional after it falls
+        out of the window, until some run restates it. Runs of the last PROVISIONAL_DAYS only.
         """
-        latest = (
-            select(func.max(IngestRun.id))
-            .where(IngestRun.status == "succeeded")
-            .group_by(IngestRun.source)
+        since = datetime.now(UTC) - timedelta(days=PROVISIONAL_DAYS)
+        query = (
+            select(IngestRun.source, IngestRun.day_ranges, IngestRun.provisional_days)
+            .where(IngestRun.status == "succeeded", IngestRun.started_at >= since)
+            .order_by(IngestRun.id)
         )
-        query = select(IngestRun.source, IngestRun.provisional_days).where(IngestRun.id.in_(latest))
+        estimated: dict[str, set[date]] = {}
         with self._sessions() as session:
-            return {
-                source: sorted(date.fromisoformat(day) for day in days)
-                for source, days in session.execute(query)
-                if days
-            }
+            for source, ranges, days in session.execute(query):
+                held = estimated.setdefault(source, set())
+                for start, end in ranges or ():
+                    first, last = date.fromisoformat(start), date.fromisoformat(end)
+                    held.difference_update({d for d in held if first <= d <= last})
+                held.update(date.fromisoformat(day) for day in days or ())
+        return {source: sorted(days) for source, days in estimated.items() if days}
 
     @_self_healing
     def data_version(self) -> tuple[int, int]:

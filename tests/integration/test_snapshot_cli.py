@@ -30,7 +30,7 @@ def cli(store, monkeypatch):
 
 
 def _config(tmp_path: Path, *sources: str) -> str:
-    path = tmp_path / "costbot.yml"
+    path = tmp_path / "sources.yml"  # not costbot.yml: that one is read by default
     path.write_text("sources:\n" + "".join(sources), encoding="utf-8")
     return str(path)
 
@@ -126,3 +126,15 @@ def test_a_source_type_not_registered_is_a_config_error_naming_the_valid_types(c
     code, _out, err = cli("status", "--config", config)
     assert code == 1 and "unknown source type 'focus_exprot'; valid types:" in err
     assert "demo" in err
+
+
+def test_answers_are_as_fresh_as_the_most_behind_configured_source(cli, tmp_path):
+    behind = _demo(tmp_path, "behind", "behind-data").replace("behind_days: 2", "behind_days: 5")
+    config = _config(tmp_path, _demo(tmp_path), behind)
+    assert cli("snapshot", "--config", config)[0] == 0
+    code, out, err = cli("cost", "project", "fraud-detection", "--json", "--config", config)
+    assert code == 0, err
+    assert json.loads(out)["data_through"] == "2026-11-15"  # 5 days behind, not 2
+    # Without the config, the store alone: its newest usage day.
+    code, out, _ = cli("cost", "project", "fraud-detection", "--json")
+    assert json.loads(out)["data_through"] == "2026-11-18"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import shutil
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bot.services.snapshots import ConfiguredSource, RetryPolicy, SnapshotServic
 from bot.sources.focus.source import FocusSource
 from handlers.blocks.source_health import describe_source_health
 from storage.db import make_session_factory
+from storage.locks import SqlNamedLocks
 from storage.models import IngestRun, OutboxMessage
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from tests.conftest import FOCUS_FIXTURES, StoreUnderTest
@@ -78,6 +80,7 @@ def _service(store: StoreUnderTest, source: FolderSource, clock: Clock, waits: l
         [configured],
         store.services.ingest,
         SqlSnapshotState(sessions),
+        SqlNamedLocks(sessions),
         alert_after=3,
         ops_channel="costbot-ops",
         describe_event=describe_source_health,
@@ -185,3 +188,55 @@ def test_outbox_messages_are_posted_once_by_racing_deliverers_and_kept_on_failur
         thread.join()
     assert [channel for channel, _text in notifier.posted] == ["costbot-ops"]
     assert OutboxDelivery(outbox, notifier, clock=clock).deliver_pending() == 0
+
+
+class BrokenUnitSource(FolderSource):
+    """Opening the unit named `broken` raises a programming error, not a source error."""
+
+    def units(self) -> list[SnapshotUnit]:
+        units = super().units()
+        return [replace(u, open=_raise) if u.key.startswith("broken") else u for u in units]
+
+
+def _raise():
+    raise RuntimeError("a bug, not bad data")
+
+
+def test_an_unexpected_error_is_recorded_and_what_was_ingested_before_it_is_said(store, folder):
+    shutil.copy(FOCUS_FIXTURES / "focus_1_3_cost_and_usage_aws.csv", folder / "broken.csv")
+    source = BrokenUnitSource(folder, store.services.config.allocation.rules())
+    service, _outbox, sessions = _service(store, source, Clock(), [])
+    result = service.run_source("files")
+    assert result.status == "failed" and "RuntimeError: a bug, not bad data" in result.error
+    assert (result.files, result.units_read, result.rows_read) == (1, 1, 1000)
+    health = SqlSnapshotState(sessions).health()["files"]
+    assert health.consecutive_failures == 1 and "RuntimeError" in health.last_error
+
+
+@dataclass
+class SlowSource(FolderSource):
+    def __post_init__(self) -> None:
+        self.running = 0
+        self.most = 0
+        self.guard = threading.Lock()
+
+    def units(self) -> list[SnapshotUnit]:
+        with self.guard:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.3)
+        with self.guard:
+            self.running -= 1
+        return super().units()
+
+
+def test_runs_of_one_source_never_overlap(store, folder):
+    source = SlowSource(folder, store.services.config.allocation.rules())
+    service, _outbox, sessions = _service(store, source, Clock(), [])
+    threads = [threading.Thread(target=service.run_source, args=("files",)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert source.most == 1 and source.listings == 3
+    assert _runs(sessions) == 1  # the first read it; the others found it unchanged
