@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +26,7 @@ from bot.domain.allocation import (
     AllocationRules,
     FallbackRule,
 )
-from bot.sources.registry import SourceConfig, parse_source_config
+from bot.sources.registry import SourceConfig, parse_source_config, source_types
 
 DEFAULT_CONFIG_FILE = Path("costbot.yml")
 
@@ -198,7 +198,26 @@ class CostbotConfig(BaseModel):
             cron = source.schedule.cron
             if cron is not None and (problem := cron_problem(cron)):
                 raise ValueError(f"sources: {source.name}: schedule: cron {cron!r} {problem}")
+            if source_types()[source.type].paid_calls:
+                _at_most_hourly(source)
         return self
+
+
+PAID_SOURCE_EVERY = timedelta(hours=1)
+
+
+def _at_most_hourly(source: SourceConfig) -> None:
+    """A source billed per API call runs at most hourly: `every: 10s` would cost $86 a day."""
+    from bot.scheduler import next_run
+
+    schedule = source.schedule.schedule()
+    first = next_run(schedule, datetime(2026, 1, 1, tzinfo=UTC))
+    gap = next_run(schedule, first) - first
+    if gap < PAID_SOURCE_EVERY:
+        raise ValueError(
+            f"sources: {source.name}: {source.type} is billed per API call; schedule it at "
+            f"most hourly (e.g. every: 6h), not {schedule.text}"
+        )
 
 
 def load_config(path: Path | None) -> CostbotConfig:

@@ -28,6 +28,17 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith(("SLACK_", "COSTBOT_")) and name != "COSTBOT_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    # No test reaches AWS: a test that forgets its moto endpoint is refused on a closed local
+    # port instead, with credentials that are not anyone's and no profile files read.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.chdir(tmp_path)
 
 

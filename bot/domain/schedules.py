@@ -33,7 +33,7 @@ class Schedule:
 
 
 def parse_every(text: str) -> timedelta:
-    """`30m`, `6h`, `1d`: between a minute and 31 days."""
+    """`30s`, `30m`, `6h`, `1d`: between 10 seconds and 31 days."""
     match = _EVERY.fullmatch(str(text))
     if not match:
         raise ScheduleError(f"every: {text!r} is not a duration; use e.g. 30m, 6h or 1d")

@@ -14,6 +14,7 @@ from bot.domain.source_health import SourceHealth
 from bot.services.snapshot_state import HealthChange, OutboxItem, PendingMessage
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, SnapshotUnitRow, SourceStateRow
+from storage.uow import SqlUnitOfWork
 
 _HEALTH_FIELDS = [f.name for f in fields(SourceHealth) if f.name not in ("source", "type")]
 
@@ -35,21 +36,23 @@ class SqlSnapshotState:
             return {row.source: _health(row) for row in rows}
 
     def change_health(self, source: str, type_name: str, change: HealthChange) -> SourceHealth:
-        with unit_of_work(self._sessions) as session:
-            # One writer per source at a time (a scheduled run and a manual snapshot may meet).
+        with SqlUnitOfWork(self._sessions) as uow:
+            session = uow.session
+            # The row exists before it is locked, so two first runs cannot both insert it.
+            connection = session.connection()
+            first = _insert(connection)(SourceStateRow.__table__).values(
+                source=source, type=type_name, consecutive_failures=0, rows_rejected=0, api_calls=0
+            )
+            connection.execute(first.on_conflict_do_nothing(index_elements=["source"]))
             row = session.execute(
                 select(SourceStateRow).where(SourceStateRow.source == source).with_for_update()
-            ).scalar_one_or_none()
-            if row is None:
-                row = SourceStateRow(source=source, type=type_name, consecutive_failures=0)
-                row.rows_rejected = row.api_calls = 0
-                session.add(row)
-            before = _health(row)
-            after, items = change(before)
+            ).scalar_one()
+            after, items = change(_health(row))
             for name, value in asdict(after).items():
                 if name != "source":
                     setattr(row, name, value)
             _add_outbox(session, items, after.last_attempt or datetime.now(UTC))
+            uow.commit()
         return after
 
 
@@ -76,9 +79,12 @@ def _add_outbox(session: Session, items: list[OutboxItem], at: datetime) -> None
     ]
     if rows:
         connection = session.connection()
-        make_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-        insert = make_insert(OutboxMessage.__table__).values(rows)
+        insert = _insert(connection)(OutboxMessage.__table__).values(rows)
         connection.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
+
+
+def _insert(connection):
+    return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
 
 
 class SqlOutbox:
@@ -92,7 +98,8 @@ class SqlOutbox:
         takeable = OutboxMessage.status.in_(("pending", "sending")) & or_(
             OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now
         )
-        with unit_of_work(self._sessions) as session:
+        with SqlUnitOfWork(self._sessions) as uow:
+            session = uow.session
             candidate = session.scalar(
                 select(OutboxMessage.id).where(takeable).order_by(OutboxMessage.id).limit(1)
             )
@@ -112,7 +119,9 @@ class SqlOutbox:
                 return None
             row = session.get(OutboxMessage, candidate)
             assert row is not None
-            return PendingMessage(row.id, row.channel, row.text, list(row.blocks), row.attempts)
+            message = PendingMessage(row.id, row.channel, row.text, list(row.blocks), row.attempts)
+            uow.commit()
+            return message
 
     def mark_sent(self, message_id: int, at: datetime) -> None:
         with unit_of_work(self._sessions) as session:

@@ -89,3 +89,13 @@ def test_every_source_type_has_an_example_that_validates(tmp_path):
         ("aws-focus", "s3://my-billing-bucket/exports"),
         ("azure-focus", "/mnt/cost-exports/focus-monthly"),
     ]
+
+
+@pytest.mark.parametrize("schedule", ["{every: 10m}", '{cron: "*/15 * * * *"}'])
+def test_a_source_billed_per_call_runs_at_most_hourly(tmp_path, schedule):
+    path = tmp_path / "c.yml"
+    path.write_text(f"sources:\n  - {{name: ce, type: aws_cost_explorer, schedule: {schedule}}}\n")
+    with pytest.raises(ConfigError, match="billed per API call; schedule it at most hourly"):
+        load_config(path)
+    path.write_text("sources:\n  - {name: ce, type: aws_cost_explorer, schedule: {every: 1h}}\n")
+    assert load_config(path).sources[0].name == "ce"

@@ -1,8 +1,8 @@
 """GetCostAndUsage through boto3, page by page, with AWS's errors told as SourceErrors.
 
 Credentials come from boto3's default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, an instance or
-pod role...), and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_CE point it elsewhere, as boto3 users
-expect. Every request sent is counted, retries included: each one is billed ($0.01).
+pod role...), and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_COST_EXPLORER point it elsewhere, as
+boto3 users expect. Every request sent is counted, retries included: each one is billed ($0.01).
 """
 
 from __future__ import annotations
