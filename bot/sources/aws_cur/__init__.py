@@ -19,7 +19,7 @@ class AwsCurConfig(SourceConfig):
     @field_validator("path")
     @classmethod
     def _path(cls, path: str) -> str:
-        from bot.sources.native_export import check_export_path
+        from bot.sources.objects import check_export_path
 
         return check_export_path(path)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from bot.sources.azure_cost_export.columns import looks_like_azure_export
+from bot.sources.billing_files import is_billing_file, is_parquet
 from bot.sources.focus.columns import (
     MANDATORY_COLUMNS,
     TAGS_COLUMN,
@@ -30,8 +31,6 @@ from bot.sources.focus.header import (
     refuse_unreadable_parquet_types,
 )
 
-CSV_SUFFIXES = (".csv", ".csv.gz")
-PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
 NULL_SPELLINGS = ["", "NULL", "null", "Null"]
 
 # pyarrow parses 1 MB CSV blocks fastest (measured on an 816 MB file: 1.3 s, against 1.6 s for
@@ -193,38 +192,14 @@ def _as_text(column: pa.Array) -> pa.Array:
     return column.cast(pa.string())
 
 
-def discover_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into the FOCUS files inside; check every named path exists."""
-    found: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            raise FocusFileError(f"{path}: no such file or folder.")
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and _is_billing_file(p))
-            if not inside:
-                raise FocusFileError(
-                    f"{path}: the folder holds no .csv, .csv.gz or .parquet files."
-                )
-            found.extend(inside)
-        else:
-            found.append(path)
-    return list(dict.fromkeys(found))
-
-
-def _is_billing_file(path: Path) -> bool:
-    name = path.name.lower()
-    return name.endswith(CSV_SUFFIXES + PARQUET_SUFFIXES)
-
-
 def open_focus_file(path: Path) -> FocusFile:
     """Read a file's header and check it is FOCUS; raise FocusFileError saying why not."""
-    name = path.name.lower()
-    if not name.endswith(PARQUET_SUFFIXES + CSV_SUFFIXES):
+    if not is_billing_file(path):
         raise FocusFileError(
             f"{path}: unknown file type; costbot reads FOCUS as .csv, .csv.gz or .parquet."
         )
     identity = regular_file_identity(path)  # before anything opens it: a FIFO never ends
-    if name.endswith(PARQUET_SUFFIXES):
+    if is_parquet(path):
         kind, schema = "parquet", _parquet_schema(path)
         headers = list(schema.names)
     else:

@@ -8,7 +8,7 @@ from pydantic import field_validator
 
 from bot.services.snapshot_ports import SnapshotSource, SourceContext
 from bot.sources.focus_export.source import FocusExportSource
-from bot.sources.objects import S3_PERMISSIONS, open_object_store
+from bot.sources.objects import S3_PERMISSIONS, check_export_path, open_object_store
 from bot.sources.registry import SourceConfig, SourceType
 
 
@@ -20,14 +20,7 @@ class FocusExportConfig(SourceConfig):
     @field_validator("path")
     @classmethod
     def _path(cls, path: str) -> str:
-        path = path.strip()
-        if not path:
-            raise ValueError("path: give a folder or s3://bucket/prefix")
-        if path.startswith("s3://") and not path.removeprefix("s3://").split("/", 1)[0]:
-            raise ValueError(f"path: {path!r} names no bucket; write s3://bucket/prefix")
-        if "://" in path and not path.startswith("s3://"):
-            raise ValueError(f"path: {path!r}: only local folders and s3:// are read")
-        return path
+        return check_export_path(path)
 
 
 def build_focus_export(config: SourceConfig, context: SourceContext) -> SnapshotSource:
