@@ -1,4 +1,5 @@
-"""Which files are billing files (CSV, gzip'd CSV, Parquet), by name, and finding them in folders.
+"""Which files are billing files (CSV, gzip'd CSV, Parquet), by name, finding them in folders,
+and the batching their readers share.
 
 FOCUS files and providers' own exports come in the same three forms; every reader and every
 export layout tells them by these suffixes.
@@ -6,8 +7,10 @@ export layout tells them by these suffixes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+
+import pyarrow as pa
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 # ".snappy.parquet" and ".gz.parquet", as CUR and Azure name their parts, end in ".parquet".
@@ -40,3 +43,17 @@ def discover_billing_files(paths: Iterable[Path], error: type[ValueError]) -> li
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def gather_batches(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[list[pa.RecordBatch]]:
+    """Group small record batches into lists of about `rows` rows."""
+    group: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        group.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group

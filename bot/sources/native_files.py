@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from bot.sources.billing_files import is_parquet
+from bot.sources.billing_files import gather_batches, is_parquet
 from bot.sources.focus.header import HeaderError, read_csv_header
 
 BATCH_ROWS = 32_768
@@ -68,7 +68,7 @@ def _csv_batches(path: Path, columns: list[str]) -> Iterator[pa.Table]:
             pa.input_stream(str(path), compression=compression) as source,
             pacsv.open_csv(source, read_options=read, convert_options=convert) as reader,
         ):
-            for batch in _gathered(reader):
+            for batch in gather_batches(reader, BATCH_ROWS):
                 table = pa.Table.from_batches(batch).combine_chunks()
                 yield table.rename_columns([n.lstrip("\ufeff") for n in table.column_names])
     except (pa.ArrowInvalid, OSError, EOFError) as exc:
@@ -109,16 +109,3 @@ def _map_as_json(column: pa.Array) -> pa.Array:
         [None if row is None else json.dumps(dict(row), sort_keys=True) for row in rows],
         pa.string(),
     )
-
-
-def _gathered(reader: Iterator[pa.RecordBatch]) -> Iterator[list[pa.RecordBatch]]:
-    group: list[pa.RecordBatch] = []
-    count = 0
-    for batch in reader:
-        group.append(batch)
-        count += batch.num_rows
-        if count >= BATCH_ROWS:
-            yield group
-            group, count = [], 0
-    if group:
-        yield group

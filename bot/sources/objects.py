@@ -118,18 +118,6 @@ def parse_json_manifest(raw: bytes, where: str) -> dict:
     return document
 
 
-def check_export_path(path: str) -> str:
-    """A config's `path:`: a local folder or s3://bucket/prefix."""
-    path = path.strip()
-    if not path:
-        raise ValueError("path: give a folder or s3://bucket/prefix")
-    if path.startswith("s3://") and not path.removeprefix("s3://").split("/", 1)[0]:
-        raise ValueError(f"path: {path!r} names no bucket; write s3://bucket/prefix")
-    if "://" in path and not path.startswith("s3://"):
-        raise ValueError(f"path: {path!r}: only local folders and s3:// are read")
-    return path
-
-
 class ObjectStore(Protocol):
     """A local folder or an S3 prefix holding exported billing files."""
 

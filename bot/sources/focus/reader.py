@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from bot.sources.azure_cost_export.columns import looks_like_azure_export
-from bot.sources.billing_files import is_billing_file, is_parquet
+from bot.sources.billing_files import gather_batches, is_billing_file, is_parquet
 from bot.sources.focus.columns import (
     MANDATORY_COLUMNS,
     TAGS_COLUMN,
@@ -68,7 +68,7 @@ class FocusFile:
         reader = self._csv_batches() if self.kind == "csv" else self._parquet_batches()
         line = 2
         with FileChecksum(self.path) as checksum:
-            for batches in _gather(reader, BATCH_ROWS):
+            for batches in gather_batches(reader, BATCH_ROWS):
                 # One chunk per column: the normaliser's kernels and numpy views want it so.
                 table = pa.Table.from_batches(batches).combine_chunks()
                 table = table.rename_columns([self._focus_name(n) for n in table.column_names])
@@ -163,20 +163,6 @@ class FileChecksum:
                     self.bytes_hashed += count
         except OSError as error:
             self._error = error
-
-
-def _gather(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[list[pa.RecordBatch]]:
-    """Group small record batches into lists of about `rows` rows."""
-    group: list[pa.RecordBatch] = []
-    count = 0
-    for batch in batches:
-        group.append(batch)
-        count += batch.num_rows
-        if count >= rows:
-            yield group
-            group, count = [], 0
-    if group:
-        yield group
 
 
 def _as_text(column: pa.Array) -> pa.Array:

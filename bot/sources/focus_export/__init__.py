@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator
-
 from bot.services.snapshot_ports import SnapshotSource, SourceContext
 from bot.sources.focus_export.source import FocusExportSource
-from bot.sources.objects import S3_PERMISSIONS, check_export_path, open_object_store
-from bot.sources.registry import SourceConfig, SourceType
+from bot.sources.objects import S3_PERMISSIONS, open_object_store
+from bot.sources.registry import ExportSourceConfig, SourceConfig, SourceType
 
 
-class FocusExportConfig(SourceConfig):
+class FocusExportConfig(ExportSourceConfig):
     type: Literal["focus_export"]
-    # A local folder, or s3://bucket/prefix (credentials from boto3's default chain).
-    path: str
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, path: str) -> str:
-        return check_export_path(path)
 
 
 def build_focus_export(config: SourceConfig, context: SourceContext) -> SnapshotSource:
