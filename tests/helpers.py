@@ -1,8 +1,11 @@
-"""Small helpers for tests: an independent pandas reading of FOCUS files, CSV writers."""
+"""Small helpers for tests: an independent pandas reading of FOCUS files, CSV writers, sums of
+the aggregates an ingest input makes."""
 
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +26,24 @@ def pandas_total(path: Path, column: str = "EffectiveCost") -> dict[str, Decimal
         amount = Decimal(value) if value not in ("", "NULL") else Decimal(0)
         totals[currency] = totals.get(currency, Decimal(0)) + amount
     return totals
+
+
+def aggregates_of(billing_files: Iterable) -> pd.DataFrame:
+    """Every daily aggregate the opened inputs make, none of their rows rejected."""
+    frames = []
+    for billing_file in billing_files:
+        for batch in billing_file.batches():
+            assert batch.rows_rejected == 0, batch.rejections
+            frames.append(batch.aggregates.to_pandas())
+    return pd.concat(frames, ignore_index=True)
+
+
+def sums(frame: pd.DataFrame, by: list[str], column: str) -> dict:
+    """Exact sums of a Decimal column by the `by` columns (one column: keyed by its value)."""
+    grouped: dict = defaultdict(Decimal)
+    for key, value in zip(frame[by].itertuples(index=False, name=None), frame[column], strict=True):
+        grouped[key if len(by) > 1 else key[0]] += value
+    return dict(grouped)
 
 
 def stored_totals(services, period: Period = ALL_TIME, basis: str = "effective") -> dict:

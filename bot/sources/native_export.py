@@ -7,8 +7,6 @@ copy of one file -> a FocusTablesFile); this module does the rest the same way f
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +15,7 @@ from bot.domain.allocation import AllocationRules
 from bot.services.ports import BatchResult
 from bot.services.snapshot_ports import SnapshotUnit
 from bot.sources.focus.tables import FocusTablesFile
-from bot.sources.objects import ObjectName, ObjectStore, StoredObject
+from bot.sources.objects import ObjectName, ObjectStore, StoredObject, listing_fingerprint
 
 
 @dataclass(frozen=True)
@@ -32,24 +30,6 @@ class PeriodFiles:
 Layout = Callable[[Sequence[StoredObject], Callable[[StoredObject], bytes]], list[PeriodFiles]]
 # (local copy, rules, the name people know the file by) -> the converted input
 Opener = Callable[[Path, AllocationRules, str], FocusTablesFile]
-
-
-def fingerprint(files: Sequence[StoredObject]) -> str:
-    """SHA-256 over the files' sorted (name, size, ETag or mtime): from the listing alone."""
-    described = sorted((obj.key, obj.size, obj.version) for obj in files)
-    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
-
-
-def check_export_path(path: str) -> str:
-    """A config's `path:`: a local folder or s3://bucket/prefix."""
-    path = path.strip()
-    if not path:
-        raise ValueError("path: give a folder or s3://bucket/prefix")
-    if path.startswith("s3://") and not path.removeprefix("s3://").split("/", 1)[0]:
-        raise ValueError(f"path: {path!r} names no bucket; write s3://bucket/prefix")
-    if "://" in path and not path.startswith("s3://"):
-        raise ValueError(f"path: {path!r}: only local folders and s3:// are read")
-    return path
 
 
 def files_label(files: Sequence[object]) -> str:
@@ -86,7 +66,7 @@ class NativeExportSource:
         return SnapshotUnit(
             key=period.key,
             label=period.label,
-            fingerprint=fingerprint(period.files),
+            fingerprint=listing_fingerprint(period.files),
             open=open_files,
             inputs=len(period.files),
         )

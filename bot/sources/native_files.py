@@ -8,18 +8,17 @@ by the normaliser, and a Parquet double is printed as the shortest text that rea
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterator
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from bot.sources.billing_files import gather_batches, is_parquet
 from bot.sources.focus.header import HeaderError, read_csv_header
 
-CSV_SUFFIXES = (".csv", ".csv.gz")
-PARQUET_SUFFIXES = (".parquet", ".parq", ".pq", ".snappy.parquet", ".gz.parquet")
 BATCH_ROWS = 32_768
 CSV_BLOCK_BYTES = 1 << 20
 NULL_SPELLINGS = ["", "NULL", "null", "Null"]
@@ -27,35 +26,6 @@ NULL_SPELLINGS = ["", "NULL", "null", "Null"]
 
 class NativeFileError(ValueError):
     """A native billing file cannot be read; the message names the file and what to do."""
-
-
-def is_native_billing_file(path: Path | str) -> bool:
-    """Whether a file (or a listed object's key) is named as a billing file."""
-    return PurePosixPath(path).name.lower().endswith(CSV_SUFFIXES + PARQUET_SUFFIXES)
-
-
-def discover_native_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into the billing files inside (sorted); check every named path exists."""
-    found: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            raise NativeFileError(f"{path}: no such file or folder.")
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.is_file() and is_native_billing_file(p))
-            if not inside:
-                raise NativeFileError(
-                    f"{path}: the folder holds no .csv, .csv.gz or .parquet files."
-                )
-            found.extend(inside)
-        elif not is_native_billing_file(path):
-            raise NativeFileError(f"{path}: unknown file type; expected .csv, .csv.gz or .parquet.")
-        else:
-            found.append(path)
-    return list(dict.fromkeys(found))
-
-
-def is_parquet(path: Path) -> bool:
-    return path.name.lower().endswith(PARQUET_SUFFIXES)
 
 
 def header_of(path: Path) -> list[str]:
@@ -98,7 +68,7 @@ def _csv_batches(path: Path, columns: list[str]) -> Iterator[pa.Table]:
             pa.input_stream(str(path), compression=compression) as source,
             pacsv.open_csv(source, read_options=read, convert_options=convert) as reader,
         ):
-            for batch in _gathered(reader):
+            for batch in gather_batches(reader, BATCH_ROWS):
                 table = pa.Table.from_batches(batch).combine_chunks()
                 yield table.rename_columns([n.lstrip("\ufeff") for n in table.column_names])
     except (pa.ArrowInvalid, OSError, EOFError) as exc:
@@ -139,16 +109,3 @@ def _map_as_json(column: pa.Array) -> pa.Array:
         [None if row is None else json.dumps(dict(row), sort_keys=True) for row in rows],
         pa.string(),
     )
-
-
-def _gathered(reader: Iterator[pa.RecordBatch]) -> Iterator[list[pa.RecordBatch]]:
-    group: list[pa.RecordBatch] = []
-    count = 0
-    for batch in reader:
-        group.append(batch)
-        count += batch.num_rows
-        if count >= BATCH_ROWS:
-            yield group
-            group, count = [], 0
-    if group:
-        yield group

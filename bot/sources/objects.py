@@ -13,11 +13,13 @@ go in costbot's config. Every boto3 error becomes a `SourceError` saying what to
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -97,6 +99,23 @@ class ObjectName:
     @property
     def name(self) -> str:
         return self.uri.rsplit("/", 1)[-1]
+
+
+def listing_fingerprint(files: Sequence[StoredObject]) -> str:
+    """SHA-256 over the files' sorted (key, size, ETag or mtime): from the listing alone."""
+    described = sorted((obj.key, obj.size, obj.version) for obj in files)
+    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
+
+
+def parse_json_manifest(raw: bytes, where: str) -> dict:
+    """A manifest's JSON object; a SourceError naming `where` if it is not one."""
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SourceError(f"{where}: the manifest is not JSON ({exc}).") from exc
+    if not isinstance(document, dict):
+        raise SourceError(f"{where}: the manifest is not a JSON object.")
+    return document
 
 
 class ObjectStore(Protocol):

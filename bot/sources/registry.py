@@ -65,6 +65,25 @@ class SourceConfig(BaseModel):
         return name
 
 
+class ExportSourceConfig(SourceConfig):
+    """A source of exported files: `path` is a local folder or s3://bucket/prefix (credentials
+    from boto3's default chain, never the config)."""
+
+    path: str
+
+    @field_validator("path")
+    @classmethod
+    def _export_path(cls, path: str) -> str:
+        path = path.strip()
+        if not path:
+            raise ValueError("path: give a folder or s3://bucket/prefix")
+        if path.startswith("s3://") and not path.removeprefix("s3://").split("/", 1)[0]:
+            raise ValueError(f"path: {path!r} names no bucket; write s3://bucket/prefix")
+        if "://" in path and not path.startswith("s3://"):
+            raise ValueError(f"path: {path!r}: only local folders and s3:// are read")
+        return path
+
+
 @dataclass(frozen=True)
 class SourceType:
     """A kind of source: how it is configured, built, and what it may touch."""

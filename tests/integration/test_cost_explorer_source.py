@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from bot.domain.allocation import AllocationRules
 from bot.services.snapshot_ports import CallCounter, SourceContext
@@ -26,28 +24,6 @@ FIRST_PAGE = PAGES / "window_2026-11-28_page1.json"
 SECOND_PAGE = PAGES / "window_2026-11-28_page2.json"
 RESTATED = PAGES / "window_2026-11-30_restated.json"
 MOTO_ACCOUNT = "123456789012"  # moto's default account, which the seeds go to
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def moto(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The moto server, emptied, with boto3's environment pointing at it."""
-    _post(f"{moto_url}/moto-api/reset", {})
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_COST_EXPLORER"):
-        monkeypatch.delenv(name, raising=False)
-    return moto_url
 
 
 def _post(url: str, body: dict) -> None:

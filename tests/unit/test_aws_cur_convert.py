@@ -17,6 +17,7 @@ import pytest
 from bot.domain.allocation import AllocationRules
 from bot.sources.aws_cur.files import AwsCurFiles
 from tests.conftest import FIXTURES
+from tests.helpers import aggregates_of, sums
 
 SAMPLE = FIXTURES / "provider_exports" / "aws_cur_legacy_sample-anonymous-aws-export-dataset.csv"
 STORED_QUANTUM = D("1e-9")
@@ -24,19 +25,7 @@ STORED_QUANTUM = D("1e-9")
 
 def aggregates(paths: list[Path]) -> pd.DataFrame:
     """Every daily aggregate the converter and the FOCUS normaliser make of the files."""
-    frames = []
-    for billing_file in AwsCurFiles(AllocationRules()).open(paths):
-        for batch in billing_file.batches():
-            assert batch.rows_rejected == 0, batch.rejections
-            frames.append(batch.aggregates.to_pandas())
-    return pd.concat(frames, ignore_index=True)
-
-
-def sums(frame: pd.DataFrame, by: list[str], column: str) -> dict:
-    grouped: dict = defaultdict(D)
-    for key, value in zip(frame[by].itertuples(index=False, name=None), frame[column], strict=True):
-        grouped[key if len(by) > 1 else key[0]] += value
-    return dict(grouped)
+    return aggregates_of(AwsCurFiles(AllocationRules()).open(paths))
 
 
 # --- the public sample, against pandas ------------------------------------------------------

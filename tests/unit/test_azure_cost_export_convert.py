@@ -16,6 +16,7 @@ import pytest
 from bot.domain.allocation import AllocationRules
 from bot.sources.azure_cost_export.files import AzureExportFiles, azure_input
 from tests.conftest import FIXTURES
+from tests.helpers import aggregates_of, sums
 
 EXPORTS = FIXTURES / "provider_exports"
 ACTUAL = EXPORTS / "azure_ea_actualcost_small_finops-toolkit.csv"
@@ -25,19 +26,7 @@ READ_QUANTUM = D("1e-12")
 
 
 def aggregates(paths: list[Path], cost_type: str = "auto") -> pd.DataFrame:
-    frames = []
-    for billing_file in AzureExportFiles(AllocationRules(), cost_type).open(paths):
-        for batch in billing_file.batches():
-            assert batch.rows_rejected == 0, batch.rejections
-            frames.append(batch.aggregates.to_pandas())
-    return pd.concat(frames, ignore_index=True)
-
-
-def sums(frame: pd.DataFrame, by: list[str], column: str) -> dict:
-    grouped: dict = defaultdict(D)
-    for key, value in zip(frame[by].itertuples(index=False, name=None), frame[column], strict=True):
-        grouped[key if len(by) > 1 else key[0]] += value
-    return dict(grouped)
+    return aggregates_of(AzureExportFiles(AllocationRules(), cost_type).open(paths))
 
 
 def independent_daily_totals(path: Path) -> dict:

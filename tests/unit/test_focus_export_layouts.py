@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.services.snapshot_ports import SourceError
+from bot.sources.azure_runs import parse_azure_manifest
 from bot.sources.focus_export.layouts import find_periods
-from bot.sources.focus_export.manifests import parse_aws_manifest, parse_azure_manifest
-from bot.sources.focus_export.source import fingerprint
-from bot.sources.objects import StoredObject
+from bot.sources.focus_export.manifests import parse_aws_manifest
+from bot.sources.objects import StoredObject, listing_fingerprint
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -129,9 +129,11 @@ def test_the_fingerprint_is_the_listing_and_nothing_else():
     objects, _ = listing("a.csv", "b.csv")
     same = [StoredObject(o.key, o.size, o.version, T0) for o in reversed(objects)]
     resized = [objects[0], StoredObject("b.csv", 11, objects[1].version, objects[1].modified)]
-    assert fingerprint(objects) == fingerprint(same)  # order and times do not matter
-    assert fingerprint(objects) != fingerprint(resized)
-    assert fingerprint(objects) != fingerprint(objects[:1])
+    assert listing_fingerprint(objects) == listing_fingerprint(
+        same
+    )  # order and times do not matter
+    assert listing_fingerprint(objects) != listing_fingerprint(resized)
+    assert listing_fingerprint(objects) != listing_fingerprint(objects[:1])
 
 
 def test_manifest_shapes_that_are_not_export_manifests_are_refused():

@@ -10,8 +10,7 @@ import pytest
 from bot.services.snapshot_ports import SourceError
 from bot.sources.aws_cur.layout import find_cur_periods
 from bot.sources.azure_cost_export.layout import find_azure_periods
-from bot.sources.native_export import fingerprint
-from bot.sources.objects import StoredObject
+from bot.sources.objects import StoredObject, listing_fingerprint
 
 T0 = datetime(2024, 6, 2, tzinfo=UTC)
 
@@ -59,9 +58,11 @@ def test_without_a_manifest_the_newest_assembly_of_a_period_wins():
 
 def test_a_fingerprint_is_the_listing_and_changes_with_any_file():
     files = [listed("a.csv"), listed("b.csv", size=20)]
-    assert fingerprint(files) == fingerprint(list(reversed(files)))
-    assert fingerprint(files) != fingerprint([listed("a.csv", version='"e2"'), files[1]])
-    assert fingerprint(files) != fingerprint([listed("a.csv", size=11), files[1]])
+    assert listing_fingerprint(files) == listing_fingerprint(list(reversed(files)))
+    assert listing_fingerprint(files) != listing_fingerprint(
+        [listed("a.csv", version='"e2"'), files[1]]
+    )
+    assert listing_fingerprint(files) != listing_fingerprint([listed("a.csv", size=11), files[1]])
 
 
 def test_an_azure_run_still_being_written_is_passed_over():

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator
-
 from bot.services.snapshot_ports import SnapshotSource, SourceContext
-from bot.sources.registry import SourceConfig, SourceType
+from bot.sources.registry import ExportSourceConfig, SourceConfig, SourceType
 
 
-class AwsCurConfig(SourceConfig):
+class AwsCurConfig(ExportSourceConfig):
+    """`path`: the report's S3 prefix (s3://bucket/<prefix>/<report>) or a local copy of it."""
+
     type: Literal["aws_cur"]
-    # The report's S3 prefix (s3://bucket/<prefix>/<report>) or a local copy of it; credentials
-    # come from boto3's default chain.
-    path: str
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, path: str) -> str:
-        from bot.sources.native_export import check_export_path
-
-        return check_export_path(path)
 
 
 def build_aws_cur(config: SourceConfig, context: SourceContext) -> SnapshotSource:

@@ -10,8 +10,9 @@ import pyarrow as pa
 from bot.domain.allocation import AllocationRules
 from bot.sources.aws_cur.columns import CurHeader, looks_like_cur, read_cur_header
 from bot.sources.aws_cur.convert import CurFileError, convert_batch, read_columns
+from bot.sources.billing_files import discover_billing_files
 from bot.sources.focus.tables import FocusTablesFile
-from bot.sources.native_files import discover_native_files, header_of, text_batches
+from bot.sources.native_files import NativeFileError, header_of, text_batches
 
 
 def check_cur_file(path: Path, label: str | None = None) -> CurHeader:
@@ -53,4 +54,6 @@ class AwsCurFiles:
         self._rules = rules
 
     def open(self, paths: Sequence[Path]) -> list[FocusTablesFile]:
-        return [cur_input(path, self._rules) for path in discover_native_files(paths)]
+        return [
+            cur_input(path, self._rules) for path in discover_billing_files(paths, NativeFileError)
+        ]

@@ -19,8 +19,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from bot.services.snapshot_ports import SourceError
+from bot.sources.billing_files import is_billing_file
 from bot.sources.native_export import PeriodFiles, files_label
-from bot.sources.native_files import is_native_billing_file
 from bot.sources.objects import StoredObject
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def find_cur_periods(
         match = _PERIOD.match(obj.key)
         if match and obj.name.endswith(_MANIFEST_SUFFIX) and "/" not in match["tail"]:
             manifests[match["period"]].append(obj)
-        elif not is_native_billing_file(obj.key):
+        elif not is_billing_file(obj.key):
             continue
         elif match:
             by_period[match["period"]].append(obj)

@@ -5,25 +5,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator
-
 from bot.services.snapshot_ports import SnapshotSource, SourceContext
-from bot.sources.registry import SourceConfig, SourceType
+from bot.sources.registry import ExportSourceConfig, SourceConfig, SourceType
 
 
-class AzureCostExportConfig(SourceConfig):
+class AzureCostExportConfig(ExportSourceConfig):
     type: Literal["azure_cost_export"]
-    path: str
     # Which cost the export holds: `auto` reads it from the file name (ActualCost /
     # AmortizedCost) or else from the rows (unused reservations, amortised commitment usage).
     cost_type: Literal["actual", "amortized", "auto"] = "auto"
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, path: str) -> str:
-        from bot.sources.native_export import check_export_path
-
-        return check_export_path(path)
 
 
 def build_azure_cost_export(config: SourceConfig, context: SourceContext) -> SnapshotSource:

@@ -15,8 +15,9 @@ from bot.sources.azure_cost_export.convert import (
     detect_cost_type,
     read_columns,
 )
+from bot.sources.billing_files import discover_billing_files
 from bot.sources.focus.tables import FocusTablesFile
-from bot.sources.native_files import discover_native_files, header_of, text_batches
+from bot.sources.native_files import NativeFileError, header_of, text_batches
 
 
 class AzureExportError(ValueError):
@@ -75,5 +76,5 @@ class AzureExportFiles:
         self._cost_type = cost_type
 
     def open(self, paths: Sequence[Path]) -> list[FocusTablesFile]:
-        files = discover_native_files(paths)
+        files = discover_billing_files(paths, NativeFileError)
         return [azure_input(path, self._rules, self._cost_type) for path in files]

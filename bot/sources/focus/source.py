@@ -9,8 +9,9 @@ from pathlib import Path
 from bot.domain.allocation import AllocationRules
 from bot.services.ports import BatchResult
 from bot.services.read_ahead import read_ahead
+from bot.sources.billing_files import discover_billing_files
 from bot.sources.focus.normalise import FocusNormaliser
-from bot.sources.focus.reader import FocusFile, discover_files, open_focus_file
+from bot.sources.focus.reader import FocusFile, FocusFileError, open_focus_file
 
 
 @dataclass(frozen=True)
@@ -43,5 +44,6 @@ class FocusSource:
 
     def open(self, paths: Sequence[Path]) -> list[FocusBillingFile]:
         return [
-            FocusBillingFile(open_focus_file(path), self._rules) for path in discover_files(paths)
+            FocusBillingFile(open_focus_file(path), self._rules)
+            for path in discover_billing_files(paths, FocusFileError)
         ]

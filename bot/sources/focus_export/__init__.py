@@ -4,30 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator
-
 from bot.services.snapshot_ports import SnapshotSource, SourceContext
 from bot.sources.focus_export.source import FocusExportSource
 from bot.sources.objects import S3_PERMISSIONS, open_object_store
-from bot.sources.registry import SourceConfig, SourceType
+from bot.sources.registry import ExportSourceConfig, SourceConfig, SourceType
 
 
-class FocusExportConfig(SourceConfig):
+class FocusExportConfig(ExportSourceConfig):
     type: Literal["focus_export"]
-    # A local folder, or s3://bucket/prefix (credentials from boto3's default chain).
-    path: str
-
-    @field_validator("path")
-    @classmethod
-    def _path(cls, path: str) -> str:
-        path = path.strip()
-        if not path:
-            raise ValueError("path: give a folder or s3://bucket/prefix")
-        if path.startswith("s3://") and not path.removeprefix("s3://").split("/", 1)[0]:
-            raise ValueError(f"path: {path!r} names no bucket; write s3://bucket/prefix")
-        if "://" in path and not path.startswith("s3://"):
-            raise ValueError(f"path: {path!r}: only local folders and s3:// are read")
-        return path
 
 
 def build_focus_export(config: SourceConfig, context: SourceContext) -> SnapshotSource:

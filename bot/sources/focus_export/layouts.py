@@ -8,10 +8,8 @@ Three layouts are recognised, file by file, so one path may hold any of them:
   left from an older delivery. A manifest naming files not listed yet is a delivery in
   progress: the period is left as stored until the next run.
 - Azure Cost Management: `<export>/YYYYMMDD-YYYYMMDD/<run-id>/part_*` with `manifest.json`.
-  Every run rewrites the whole period, so the newest complete run is the period: newest by
-  the manifest's `runInfo.submittedTime` (else the manifest's, else the parts', modification
-  time). A run whose manifest lists parts not all present (or not yet their full size) is
-  still being written: it is passed over and the run before it stays the period.
+  Every run rewrites the whole period, so the newest complete run is the period
+  (`bot.sources.azure_runs` says how runs are told apart and when one is complete).
 - Plain folders of FOCUS files. The unit of a re-ingest must hold every file that carries a
   billing period's rows (a re-ingest replaces the periods its rows name), so files are never
   units one by one. When every file's name or folder shows its month (`2026-11`, `2026_11`,
@@ -31,8 +29,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.services.snapshot_ports import SourceError
-from bot.sources.focus.reader import CSV_SUFFIXES, PARQUET_SUFFIXES
-from bot.sources.focus_export.manifests import parse_aws_manifest, parse_azure_manifest
+from bot.sources.azure_runs import MANIFEST_NAME, newest_complete_run
+from bot.sources.billing_files import is_billing_file
+from bot.sources.focus_export.manifests import parse_aws_manifest
 from bot.sources.objects import StoredObject
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,6 @@ _AWS_MANIFEST = re.compile(
 _AZURE = re.compile(
     r"^(?P<root>(?:.*/)?)(?P<range>\d{8}-\d{8})/(?:(?P<run>[^/]+)/)?(?P<name>[^/]+)$"
 )
-_AZURE_MANIFEST = "manifest.json"
 _MONTH = re.compile(r"(?<!\d)(20\d{2})[-_]?(0[1-9]|1[0-2])(?!\d)")
 WHOLE_FOLDER = "all"
 
@@ -63,10 +61,6 @@ class PeriodFiles:
     place: str  # the export folder it came from, for messages
 
 
-def is_billing_file(key: str) -> bool:
-    return key.lower().endswith(CSV_SUFFIXES + PARQUET_SUFFIXES)
-
-
 def find_periods(objects: Sequence[StoredObject], read: ReadObject) -> list[PeriodFiles]:
     """Each billing period under the root, with exactly the files that are current."""
     aws: dict[tuple[str, str], list[StoredObject]] = defaultdict(list)
@@ -78,7 +72,7 @@ def find_periods(objects: Sequence[StoredObject], read: ReadObject) -> list[Peri
     for obj in objects:
         if (match := _AWS_MANIFEST.match(obj.key)) is not None:
             aws_manifests[match["root"], match["period"]].append(obj)
-        elif not (is_billing_file(obj.key) or obj.name == _AZURE_MANIFEST):
+        elif not (is_billing_file(obj.key) or obj.name == MANIFEST_NAME):
             continue
         elif (match := _AWS_DATA.match(obj.key)) is not None:
             aws[match["root"], match["period"]].append(obj)
@@ -137,45 +131,12 @@ def _azure_period(
     root: str, span: str, runs: dict[str, list[StoredObject]], read: ReadObject
 ) -> PeriodFiles | None:
     place = f"{root}{span}"
-    candidates = []
-    for run_id, objects in runs.items():
-        candidate = _azure_run(f"{place}/{run_id}" if run_id else place, objects, read)
-        if candidate is not None:
-            candidates.append(candidate)
-    if not candidates:
+    # Parts straight in the period folder (no run folder) are one run, named by the period.
+    chosen = newest_complete_run(((run or span, objs) for run, objs in runs.items()), read, place)
+    if chosen is None:
         return None
-    _when, run_name, files = max(candidates, key=lambda c: (c[0], c[1]))
-    return PeriodFiles(span, f"{span} run {run_name} ({_files(files)})", tuple(files), place)
-
-
-def _azure_run(
-    folder: str, objects: list[StoredObject], read: ReadObject
-) -> tuple[object, str, list[StoredObject]] | None:
-    """(when, run name, parts) of a complete run; None while it is still being written."""
-    parts = {obj.name: obj for obj in objects if is_billing_file(obj.key)}
-    manifest_obj = next((obj for obj in objects if obj.name == _AZURE_MANIFEST), None)
-    run_name = folder.rsplit("/", 1)[-1]
-    if manifest_obj is None:
-        if not parts:
-            return None
-        return max(p.modified for p in parts.values()), run_name, sorted(parts.values(), key=_key)
-    manifest = parse_azure_manifest(read(manifest_obj), manifest_obj.key)
-    incomplete = [
-        blob.name
-        for blob in manifest.blobs
-        if blob.name not in parts or blob.size not in (None, parts[blob.name].size)
-    ]
-    if incomplete:
-        log.warning(
-            "%s: the run is still being written (%s not complete); the run before it is kept.",
-            folder,
-            incomplete[0],
-        )
-        return None
-    chosen = [parts[name] for name in dict.fromkeys(blob.name for blob in manifest.blobs)]
-    if not chosen:
-        return None
-    return manifest.submitted or manifest_obj.modified, manifest.run_id or run_name, chosen
+    label = f"{span} run {chosen.name} ({_files(chosen.files)})"
+    return PeriodFiles(span, label, chosen.files, place)
 
 
 def _plain_periods(files: list[StoredObject]) -> list[PeriodFiles]:
@@ -213,7 +174,3 @@ def _refuse_shared_keys(periods: list[PeriodFiles]) -> None:
 
 def _files(files: Sequence[StoredObject]) -> str:
     return "1 file" if len(files) == 1 else f"{len(files)} files"
-
-
-def _key(obj: StoredObject) -> str:
-    return obj.key

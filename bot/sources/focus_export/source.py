@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.domain.allocation import AllocationRules
@@ -13,13 +11,7 @@ from bot.services.snapshot_ports import SnapshotUnit
 from bot.sources.focus.reader import FocusFileError, open_focus_file
 from bot.sources.focus.source import FocusBillingFile
 from bot.sources.focus_export.layouts import PeriodFiles, find_periods
-from bot.sources.objects import ObjectName, ObjectStore, StoredObject
-
-
-def fingerprint(files: Sequence[StoredObject]) -> str:
-    """SHA-256 over the files' (key, size, ETag or mtime), sorted: the listing alone."""
-    described = sorted((obj.key, obj.size, obj.version) for obj in files)
-    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
+from bot.sources.objects import ObjectName, ObjectStore, StoredObject, listing_fingerprint
 
 
 class FocusExportSource:
@@ -38,7 +30,7 @@ class FocusExportSource:
         return SnapshotUnit(
             key=period.key,
             label=period.label,
-            fingerprint=fingerprint(period.files),
+            fingerprint=listing_fingerprint(period.files),
             open=lambda: [ExportedFocusFile(self.store, obj, self._rules) for obj in period.files],
             inputs=len(period.files),
         )
