@@ -118,6 +118,7 @@ def test_an_aws_period_without_a_manifest_is_all_its_files():
         (["2026-10-15_to_2026-11-14.csv"], [("all", 1)]),  # two months: unknown
         (["2026-11/a.csv", "misc.csv"], [("all", 2)]),
         (["report-20261.csv"], [("all", 1)]),
+        (["focus_20261101.csv", "focus_20261201.csv"], [("2026-11", 1), ("2026-12", 1)]),
     ],
 )
 def test_plain_files_are_grouped_by_the_one_month_their_path_shows(keys, expected):
@@ -151,3 +152,9 @@ def test_azure_times_with_seven_fractional_digits_are_read_as_utc():
     manifest = parse_azure_manifest(azure("r", {}, "2026-12-01T06:12:44.1234567Z"), "m")
     assert manifest.submitted == datetime(2026, 12, 1, 6, 12, 44, 123456, tzinfo=UTC)
     assert parse_azure_manifest(azure("r", {}, "soon"), "m").submitted is None
+
+
+def test_a_file_showing_no_month_beside_exported_periods_is_refused():
+    objects, read = listing("exp/data/BILLING_PERIOD=2026-11/part-0.csv.gz", "undated.csv")
+    with pytest.raises(SourceError, match=r"undated\.csv shows no month and sits beside"):
+        find_periods(objects, read)

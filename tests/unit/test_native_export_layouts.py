@@ -91,3 +91,12 @@ def test_azure_files_outside_period_folders_beside_periods_are_refused():
     objects = [listed("ml/20240601-20240630/r1/part_0_0001.csv"), listed("ml/stray.csv")]
     with pytest.raises(SourceError, match="outside any YYYYMMDD-YYYYMMDD period folder"):
         find_azure_periods(objects, reader({}))
+
+
+def test_an_actual_and_an_amortized_export_of_one_period_are_refused_not_merged():
+    objects = [
+        listed("ActualCost/20261101-20261130/run-a/part_0.csv"),
+        listed("AmortizedCost/20261101-20261130/run-b/part_0.csv", hours=1),
+    ]
+    with pytest.raises(SourceError, match="20261101-20261130 is exported twice"):
+        find_azure_periods(objects, reader({}))

@@ -20,7 +20,7 @@ from bot.sources.billing_files import is_billing_file
 from bot.sources.native_export import PeriodFiles, files_label
 from bot.sources.objects import StoredObject
 
-_PERIOD = re.compile(r"^(?:.*/)?(?P<period>\d{8}-\d{8})/(?P<tail>.+)$")
+_PERIOD = re.compile(r"^(?P<root>(?:.*/)?)(?P<period>\d{8}-\d{8})/(?P<tail>.+)$")
 WHOLE_FOLDER = "all"
 
 
@@ -28,7 +28,11 @@ def find_azure_periods(
     objects: Sequence[StoredObject], read: Callable[[StoredObject], bytes]
 ) -> list[PeriodFiles]:
     """Each billing period under the root, with the files of its newest complete run."""
-    runs: dict[str, dict[str, list[StoredObject]]] = defaultdict(lambda: defaultdict(list))
+    # By export folder and period: two exports of one period (actual and amortized) are
+    # never runs of each other.
+    runs: dict[tuple[str, str], dict[str, list[StoredObject]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     loose: list[StoredObject] = []
     for obj in objects:
         if not (is_billing_file(obj.key) or obj.name == MANIFEST_NAME):
@@ -41,9 +45,15 @@ def find_azure_periods(
         tail = match["tail"]
         # A run folder holds a run; a file straight in the period folder is a run of its own.
         run = tail.split("/", 1)[0] if "/" in tail else f"file:{tail}"
-        runs[match["period"]][run].append(obj)
-    periods = []
-    for period, period_runs in sorted(runs.items()):
+        runs[match["root"], match["period"]][run].append(obj)
+    periods, places = [], {}
+    for (root, period), period_runs in sorted(runs.items()):
+        if (other := places.setdefault(period, root)) != root:
+            raise SourceError(
+                f"billing period {period} is exported twice, in {other or 'the root'} and "
+                f"{root or 'the root'} (an actual and an amortized export?): their rows would "
+                "replace each other. Give each export its own source, with its own path."
+            )
         found = _newest_run(period, period_runs, read)
         if found is not None:
             periods.append(found)

@@ -45,7 +45,8 @@ _AWS_MANIFEST = re.compile(
 _AZURE = re.compile(
     r"^(?P<root>(?:.*/)?)(?P<range>\d{8}-\d{8})/(?:(?P<run>[^/]+)/)?(?P<name>[^/]+)$"
 )
-_MONTH = re.compile(r"(?<!\d)(20\d{2})[-_]?(0[1-9]|1[0-2])(?!\d)")
+# A month, alone or as part of a date: 2026-11, 2026_11, 202611, 2026-11-01, 20261101.
+_MONTH = re.compile(r"(?<!\d)(20\d{2})[-_]?(0[1-9]|1[0-2])(?:[-_]?(?:0[1-9]|[12]\d|3[01]))?(?!\d)")
 WHOLE_FOLDER = "all"
 
 ReadObject = Callable[[StoredObject], bytes]
@@ -90,7 +91,16 @@ def find_periods(objects: Sequence[StoredObject], read: ReadObject) -> list[Peri
         for (root, span), runs in sorted(azure.items())
         if (found := _azure_period(root, span, runs, read))
     ]
-    periods += _plain_periods(plain)
+    loose = _plain_periods(plain)
+    if periods and any(p.key == WHOLE_FOLDER for p in loose):
+        # Its rows may hold any month, and its re-ingest would replace an exported period
+        # whose own fingerprint, unchanged, would never have it read again.
+        stray = next(p for p in loose if p.key == WHOLE_FOLDER).files[0].key
+        raise SourceError(
+            f"{stray} shows no month and sits beside exported billing periods: point the "
+            "source's path at one export, or give the file's name its month (2026-11)."
+        )
+    periods += loose
     _refuse_shared_keys(periods)
     return periods
 
