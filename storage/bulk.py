@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -167,3 +169,27 @@ def upsert_adding(
         if is_sqlite_overflow(error):
             raise OverflowError(SQLITE_TOO_LARGE) from None
         raise
+
+
+def dialect_insert(connection: Connection, target: Any) -> Any:
+    """`INSERT` of the connection's dialect, which offers `on_conflict_do_nothing`."""
+    make_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return make_insert(target)
+
+
+@contextmanager
+def short_sqlite_wait(connection: Connection, milliseconds: int) -> Iterator[None]:
+    """Lower SQLite's busy timeout for the statements inside, then put the engine's back.
+
+    For writes on a short path (a Slack ack, a lease heartbeat): better to give up soon and
+    say so than to wait out an ingest holding the one write lock.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {milliseconds}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {previous}")

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.errors import StoreUnavailableError
 from bot.services.job_ports import Claim, ClaimStatus, JobRun
+from storage.bulk import dialect_insert, short_sqlite_wait
 from storage.db import is_sqlite_busy, unit_of_work
 from storage.models import JobClaim
 from storage.uow import SqlUnitOfWork
@@ -80,7 +80,7 @@ class SqlJobClaims:
         now = self._clock()
         until = now + lease
         with _busy_is_unavailable(), SqlUnitOfWork(self._sessions) as uow:
-            insert = _insert(uow.session.connection()).values(
+            insert = dialect_insert(uow.session.connection(), JobClaim).values(
                 job=job,
                 slot=slot,
                 owner=owner,
@@ -109,7 +109,7 @@ class SqlJobClaims:
         with (
             _busy_is_unavailable(),
             unit_of_work(self._sessions) as session,
-            _short_sqlite_wait(session.connection()),
+            short_sqlite_wait(session.connection(), SQLITE_HEARTBEAT_WAIT_MS),
         ):
             return session.execute(beat).rowcount == 1
 
@@ -130,11 +130,6 @@ class SqlJobClaims:
         with self._sessions() as session:
             row = session.scalars(query.order_by(JobClaim.slot.desc()).limit(1)).first()
         return _job_run(row) if row is not None else None
-
-
-def _insert(connection: Connection):
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(JobClaim)
 
 
 def _take_over(job: str, slot: datetime, owner: str, now: datetime, until: datetime):
@@ -193,16 +188,3 @@ def _busy_is_unavailable() -> Iterator[None]:
         if is_sqlite_busy(error):
             raise StoreUnavailableError("the store is busy (another writer)") from None
         raise
-
-
-@contextmanager
-def _short_sqlite_wait(connection: Connection) -> Iterator[None]:
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    previous = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
-    connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_HEARTBEAT_WAIT_MS}")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout = {previous}")

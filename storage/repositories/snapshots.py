@@ -6,12 +6,11 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.source_health import SourceHealth
 from bot.services.snapshot_state import HealthChange, OutboxItem, PendingMessage
+from storage.bulk import dialect_insert
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, SnapshotUnitRow, SourceStateRow
 from storage.uow import SqlUnitOfWork
@@ -40,7 +39,7 @@ class SqlSnapshotState:
             session = uow.session
             # The row exists before it is locked, so two first runs cannot both insert it.
             connection = session.connection()
-            first = _insert(connection)(SourceStateRow.__table__).values(
+            first = dialect_insert(connection, SourceStateRow.__table__).values(
                 source=source, type=type_name, consecutive_failures=0, rows_rejected=0, api_calls=0
             )
             connection.execute(first.on_conflict_do_nothing(index_elements=["source"]))
@@ -79,12 +78,8 @@ def _add_outbox(session: Session, items: list[OutboxItem], at: datetime) -> None
     ]
     if rows:
         connection = session.connection()
-        insert = _insert(connection)(OutboxMessage.__table__).values(rows)
+        insert = dialect_insert(connection, OutboxMessage.__table__).values(rows)
         connection.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
-
-
-def _insert(connection):
-    return pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
 
 
 class SqlOutbox:
