@@ -79,7 +79,7 @@ def test_tax_refund_and_credit_are_no_usage():
     )
     assert [(r["ServiceName"], r["ChargeCategory"]) for r in rows] == [
         ("Tax", "Tax"),
-        ("Refund", "Adjustment"),
+        ("Refund", "Credit"),
         ("Credit", "Credit"),
     ]
     assert rows[0]["ServiceCategory"] is None  # no category is guessed

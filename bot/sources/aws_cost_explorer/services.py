@@ -8,12 +8,13 @@ Every other service's cost is usage.
 
 from __future__ import annotations
 
-# FOCUS ChargeCategory (1.0 to 1.4): Usage, Purchase, Tax, Credit, Adjustment. A refund is an
-# adjustment of earlier charges, as the FinOps Foundation's CUR converter maps it.
+# FOCUS ChargeCategory (1.0 to 1.4): Usage, Purchase, Tax, Credit, Adjustment. A refund is
+# money given back, a Credit, as costbot's CUR and Azure converters map it too: one meaning of
+# "credits" whichever source the cost came from.
 _CHARGE_CATEGORIES: dict[str, str] = {
     "tax": "Tax",
     "credit": "Credit",
-    "refund": "Adjustment",
+    "refund": "Credit",
 }
 USAGE = "Usage"
 
