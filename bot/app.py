@@ -191,7 +191,9 @@ def snapshot_then_tell(services: Services, notifier: Notifier | None) -> RunSour
     """A scheduled snapshot: run the source for its slot, then post what the outbox holds."""
 
     def run_source(name: str, slot: str) -> SourceRunResult:
-        result = services.snapshots.run_source(name, slot=slot)
+        from bot.scheduler import still_held  # the one module that knows APScheduler
+
+        result = services.snapshots.run_source(name, slot=slot, still_held=still_held)
         services.outbox_delivery(notifier).deliver_pending()
         if result.status == "failed":
             # Recorded in the source's health already; the slot's claim records it as failed.

@@ -236,29 +236,35 @@ class CostbotScheduler:
     def _run_claimed(self, spec: JobSpec, claim: Claim) -> None:
         slot = slot_text(claim.slot)
         logger.info("job %s: running slot %s (attempt %d)", spec.id, slot, claim.attempt)
-        done = threading.Event()
+        done, lost = threading.Event(), threading.Event()
         beats = threading.Thread(
-            target=self._renew_lease, args=(claim, done), name=f"lease {spec.id}", daemon=True
+            target=self._renew_lease,
+            args=(claim, done, lost),
+            name=f"lease {spec.id}",
+            daemon=True,
         )
         beats.start()
         started = time.monotonic()
         status, error = ClaimStatus.SUCCEEDED, None
+        _running.lost = lost
         try:
             spec.run(slot)
         except Exception as exc:  # recorded as the slot's failure; the schedule goes on
             status, error = ClaimStatus.FAILED, f"{type(exc).__name__}: {exc}"
             logger.error("job %s: slot %s failed: %s", spec.id, slot, error, exc_info=exc)
         finally:
+            _running.lost = None
             done.set()
             beats.join()
         self._finish(claim, status, error)
         seconds = time.monotonic() - started
         logger.info("job %s: slot %s %s in %.1f s", spec.id, slot, status, seconds)
 
-    def _renew_lease(self, claim: Claim, done: threading.Event) -> None:
+    def _renew_lease(self, claim: Claim, done: threading.Event, lost: threading.Event) -> None:
         while not done.wait(claim.lease.total_seconds() / 3):
             try:
                 if not self._claims.heartbeat(claim):
+                    lost.set()  # the job stops at its next still_held() check
                     logger.warning(
                         "job %s: slot %s was taken over by another replica (its lease ran out)",
                         claim.job,
@@ -281,6 +287,19 @@ class CostbotScheduler:
                     logger.error("job %s: could not record how it ended: %s", claim.job, exc)
                     return
                 time.sleep(2**attempt)
+
+
+_running = threading.local()  # the lease-lost event of the job this thread runs
+
+
+def still_held() -> bool:
+    """False once the job running in this thread has lost its lease to another replica.
+
+    A job that works in steps checks it between steps and stops, so the replica that took the
+    slot over is the only one at work. Outside a scheduled job, always True.
+    """
+    lost = getattr(_running, "lost", None)
+    return lost is None or not lost.is_set()
 
 
 def build_scheduler(

@@ -99,6 +99,15 @@ class _Progress:
     result: SourceRunResult
 
 
+class RunTakenOver(RuntimeError):
+    """A scheduled run lost its lease to another replica; it stopped between units."""
+
+
+def _check_held(still_held: Callable[[], bool]) -> None:
+    if not still_held():
+        raise RunTakenOver("another replica took this run over")
+
+
 class UnknownSourceError(ValueError):
     """A source name that is not in the config; the message lists the configured ones."""
 
@@ -136,7 +145,13 @@ class SnapshotService:
         chosen = [self._source(name) for name in names] if names else self.sources
         return [self.run_source(source.name) for source in chosen]
 
-    def run_source(self, name: str, *, slot: str | None = None) -> SourceRunResult:
+    def run_source(
+        self,
+        name: str,
+        *,
+        slot: str | None = None,
+        still_held: Callable[[], bool] = lambda: True,
+    ) -> SourceRunResult:
         """Run one source now (for a scheduled `slot`, when given) and record how it went.
 
         Runs of one source never overlap, in any process: a scheduled run and a manual
@@ -144,9 +159,11 @@ class SnapshotService:
         """
         configured = self._source(name)
         with self._locks.hold(f"snapshot-source:{name}"):
-            return self._run_locked(configured, slot)
+            return self._run_locked(configured, slot, still_held)
 
-    def _run_locked(self, configured: ConfiguredSource, slot: str | None) -> SourceRunResult:
+    def _run_locked(
+        self, configured: ConfiguredSource, slot: str | None, still_held: Callable[[], bool]
+    ) -> SourceRunResult:
         name = configured.name
         started, calls_before = time.perf_counter(), configured.calls.count
         at = self._clock()
@@ -156,7 +173,13 @@ class SnapshotService:
             # already ingested are unchanged by then (their fingerprints are stored).
             # A paid API is not asked again here: its client already retries each call.
             policy = ONE_TRY if configured.paid_calls else self._retry
-            self._retrying(policy, lambda: self._read_changed_units(configured, progress))
+            self._retrying(
+                policy, lambda: self._read_changed_units(configured, progress, still_held)
+            )
+        except RunTakenOver:
+            # The replica that took the slot over runs and records it; this one only stops.
+            logger.warning("source %s: slot %s was taken over; stopped", name, slot)
+            raise
         except Exception as exc:  # recorded as the source's failure: the others still run
             if not isinstance(exc, (SourceError, IngestError, *_PASSING)):
                 logger.exception("source %s failed unexpectedly", name)
@@ -183,7 +206,10 @@ class SnapshotService:
             raise UnknownSourceError(f"no source named {name!r}; configured sources: {known}")
         return self._sources[name]
 
-    def _read_changed_units(self, configured: ConfiguredSource, progress: _Progress) -> None:
+    def _read_changed_units(
+        self, configured: ConfiguredSource, progress: _Progress, still_held: Callable[[], bool]
+    ) -> None:
+        _check_held(still_held)
         units = configured.source.units()
         stored = self._state.fingerprints(configured.name)
         changed = [u for u in units if u.fingerprint is None or stored.get(u.key) != u.fingerprint]
@@ -193,6 +219,7 @@ class SnapshotService:
             units_unchanged=len(units) - len(changed),
         )
         for unit in changed:
+            _check_held(still_held)
             progress.result = self._ingest_unit(configured, unit, progress.result)
 
     def _ingest_unit(

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.domain.schedules import Schedule, parse_every
 from bot.services.outbox import OutboxDelivery
 from bot.services.snapshot_ports import CallCounter, SnapshotUnit, SourceError
-from bot.services.snapshots import ConfiguredSource, RetryPolicy, SnapshotService
+from bot.services.snapshots import ConfiguredSource, RetryPolicy, RunTakenOver, SnapshotService
 from bot.sources.focus.source import FocusSource
 from handlers.blocks.source_health import describe_source_health
 from storage.db import make_session_factory
@@ -240,3 +240,14 @@ def test_runs_of_one_source_never_overlap(store, folder):
         thread.join()
     assert source.most == 1 and source.listings == 3
     assert _runs(sessions) == 1  # the first read it; the others found it unchanged
+
+
+def test_a_run_whose_slot_was_taken_over_stops_between_units_and_records_nothing(store, folder):
+    shutil.copy(FOCUS_FIXTURES / "focus_1_3_cost_and_usage_aws.csv", folder / "b.csv")
+    source = FolderSource(folder, store.services.config.allocation.rules())
+    service, _outbox, sessions = _service(store, source, Clock(), [])
+    checks = iter([True, True, False])  # held while listing and for the first unit only
+    with pytest.raises(RunTakenOver):
+        service.run_source("files", slot="2026-12-02T12:00:00Z", still_held=lambda: next(checks))
+    assert _runs(sessions) == 1  # the first unit, whole; the second left to the new holder
+    assert "files" not in SqlSnapshotState(sessions).health()  # the new holder records the run
