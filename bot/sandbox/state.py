@@ -123,6 +123,18 @@ class ResponseUrl:
     uses: int = 0
 
 
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure of a Web API call."""
+
+    status: int
+    retry_after: int | None = None
+
+    @property
+    def error(self) -> str:
+        return "ratelimited" if self.status == 429 else "internal_error"
+
+
 DEFAULT_USERS = (
     User("U0SANDBOX1", "ada", "Ada Park", "ML platform lead"),
     User("U0SANDBOX2", "ben", "Ben Okafor", "Fraud detection engineer"),
@@ -172,6 +184,7 @@ class SandboxState:
         self._uploads: dict[str, str] = {}  # upload token -> file id
         self._home_views: dict[str, dict[str, Any]] = {}
         self._calls: list[ApiCall] = []
+        self._faults: dict[str, list[Fault]] = {}
         self._response_urls: dict[str, ResponseUrl] = {}
         self._last_micros = 0
 
@@ -344,6 +357,17 @@ class SandboxState:
         with self.lock:
             view = self._home_views.get(user_id)
             return copy.deepcopy(view) if view else None
+
+    # -- faults, as Slack has them (rate limits, outages) ---------------------------------
+    def fail_next(self, method: str, status: int, *, retry_after: int | None = None) -> None:
+        """Answer the next call of `method` with HTTP `status` (429 with Retry-After, 5xx)."""
+        with self.lock:
+            self._faults.setdefault(method, []).append(Fault(status, retry_after))
+
+    def take_fault(self, method: str) -> Fault | None:
+        with self.lock:
+            queued = self._faults.get(method)
+            return queued.pop(0) if queued else None
 
     # -- recorded calls ------------------------------------------------------------------
     def record_call(self, method: str, params: dict[str, Any], error: str | None) -> None:

@@ -112,6 +112,14 @@ def api_blueprint(state: SandboxState, *, bot_token: str, app_token: str | None)
     @api.route("/api/<method_name>", methods=["GET", "POST"])
     def call_method(method_name: str):
         params: dict[str, Any] = {}
+        fault = state.take_fault(method_name)
+        if fault is not None:
+            state.record_call(method_name, {}, fault.error)
+            answer = jsonify({"ok": False, "error": fault.error})
+            answer.status_code = fault.status
+            if fault.retry_after is not None:
+                answer.headers["Retry-After"] = str(fault.retry_after)
+            return answer
         try:
             params = read_params(request)
             handler = METHODS.get(method_name)
