@@ -1,0 +1,23 @@
+"""Who may do what: pure rules over Slack user and user-group ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def may_edit_budgets(
+    user_id: str,
+    user_groups_of_user: Iterable[str],
+    editors: frozenset[str],
+) -> bool:
+    """True when the user, or one of the user groups they belong to, is among `editors`.
+
+    `editors` holds Slack user ids and user-group ids (`alerts.budget_editors`). An empty set
+    means nobody may change budgets: a missing setting must not open budgets to everyone, and
+    budgets in the config file stay editable by whoever edits that file.
+    """
+    if not editors or not user_id:
+        return False
+    if user_id in editors:
+        return True
+    return any(group in editors for group in user_groups_of_user if group)
