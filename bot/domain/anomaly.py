@@ -2,17 +2,20 @@
 
 A day is compared with the same weekday-mix of the `baseline_days` days before it: weekdays
 (Mon-Fri) with weekdays, weekend days with weekend days, so a weekly pattern (quiet weekends, or
-weekend training runs) is the baseline, not an anomaly. Two references are built from those days:
+weekend training runs) is the baseline, not an anomaly.
 
-- the level: median and MAD of the values;
-- the trend: the values carried forward to the judged day along their Theil-Sen slope (the median
-  of pairwise slopes, robust to the spikes it is looking for), then their median and MAD.
+Each baseline value is carried forward to the judged day along the robust linear trend of the
+window (Theil-Sen: the median of pairwise slopes, unmoved by the spikes it is looking for). The
+expected cost is the median of the carried values, or the median of the raw values when that is
+higher (a falling trend is never extrapolated below the usual level); the spread is the MAD of the
+carried values. So a steady ramp is expected, and a spike on a ramp is measured against the noise,
+not against the whole rise. With no trend this is the plain median and MAD.
 
-A day is anomalous only when it is far above BOTH: a steady ramp is above its level but on its
-trend; a decline is below its old level. Far means the excess over the median is more than
-`sensitivity` times the scaled MAD (1.4826 * MAD, a standard deviation for normal noise), and at
-least `min_impact` in money. A flat series has MAD 0, so the spread is floored at a small share of
-the median: a one-cent rise of a constant cost is not "infinitely" unusual.
+A day is anomalous when its excess over the expected cost is more than `sensitivity` times the
+scaled MAD (1.4826 * MAD, a standard deviation for normal noise) and at least `min_impact` in
+money. A flat series has MAD 0, so the spread is floored at a small share of the expected cost:
+a one-cent rise of a constant cost is not "infinitely" unusual, nor is growth that bends a little
+above its straight-line trend.
 
 A step change (cost jumps and stays) is one episode, alerted once. While it is open, each day is
 judged against the baseline from before the episode started; it closes when a day is back within
@@ -45,7 +48,7 @@ class AnomalySettings:
     sensitivity: Decimal = Decimal("4")
     min_impact: Decimal = Decimal("50")
     # Floor of the spread as a share of the median, for series with (almost) no variation.
-    spread_floor_share: Decimal = Decimal("0.02")
+    spread_floor_share: Decimal = Decimal("0.05")
     # Fewer same-class days than this in the window: too little history to judge.
     min_baseline_points: int = 4
 
@@ -93,7 +96,7 @@ class Judgement:
     status: JudgementStatus
     cost: Decimal  # the day's cost after excluded one-time fees
     excluded: Decimal = ZERO
-    reference: Reference | None = None  # the more generous of level and trend
+    reference: Reference | None = None  # what the day was compared with
     episode: Episode | None = None  # the episode open after this day
     closed: Episode | None = None  # an episode that ended before this day
 
@@ -243,34 +246,23 @@ def _reference(
     *,
     window_end: date | None = None,
 ) -> Reference | None:
-    """The more generous of the level and the trend reference, or None without enough history.
-
-    "More generous" is the one with the smaller excess for the same cost, i.e. the higher
-    expected value; a day must be far above both to be anomalous, so that one is reported.
-    """
+    """The expected cost of `day` and the spread around it, or None without enough history."""
     if first_day is None:
         return None
     window = [d for d in baseline_window(day, settings, window_end=window_end) if d >= first_day]
     if len(window) < settings.min_baseline_points:
         return None
     values = [_net(series, fees, d, first_day) for d in window]
-    level = _robust(values, settings)
     slope = _theil_sen_slope([d.toordinal() for d in window], values)
+    # Each baseline day carried forward along the trend to the judged day: on a ramp these are
+    # close together (the noise only), where the raw values spread over the whole rise.
     carried = [v + slope * (day - d).days for d, v in zip(window, values, strict=True)]
-    trend = _robust(carried, settings)
-    # Far above both <=> far above the one with the higher threshold (expected + allowed excess).
-    return max(level, trend, key=lambda r: _threshold(r, settings))
-
-
-def _threshold(reference: Reference, settings: AnomalySettings) -> Decimal:
-    return reference.expected + max(settings.min_impact, settings.sensitivity * reference.spread)
-
-
-def _robust(values: Sequence[Decimal], settings: AnomalySettings) -> Reference:
-    median = _median(values)
-    mad = _median([abs(v - median) for v in values])
-    spread = max(MAD_SCALE * mad, settings.spread_floor_share * abs(median))
-    return Reference(expected=median, spread=spread)
+    on_trend = _median(carried)
+    # A falling trend is not extrapolated: a day back at the usual level is not an anomaly.
+    expected = max(on_trend, _median(values))
+    mad = _median([abs(v - on_trend) for v in carried])
+    spread = max(MAD_SCALE * mad, settings.spread_floor_share * abs(expected))
+    return Reference(expected=expected, spread=spread)
 
 
 def _theil_sen_slope(xs: Sequence[int], ys: Sequence[Decimal]) -> Decimal:

@@ -104,23 +104,42 @@ def test_the_spike_drivers_are_the_services_that_rose_most() -> None:
     assert [d.rise for d in drivers(today, baseline, top=2)] == [D("550.50"), D("50")]
 
 
-def test_a_steady_ramp_is_not_an_anomaly() -> None:
-    series = seeded_series(90, lambda n, d: D(200 + 15 * n), noise=2000, seed=7)
+@pytest.mark.parametrize("seed", [7, 8, 9])
+def test_a_steady_ramp_is_not_an_anomaly(seed: int) -> None:
+    series = seeded_series(90, lambda n, d: D(200 + 15 * n), noise=2000, seed=seed)
 
     judgements = judge_run(series, 30, 89)
 
-    # The ramp is far above a plain median of its last 28 days: only the trend explains it.
+    # Every day is far above the plain median of its last 28 days: only the trend explains it.
     last = sorted(series[day(n)] for n in range(61, 89))
-    assert series[day(89)] - last[14] > 4 * SETTINGS.min_impact
+    assert series[day(89)] - last[14] > 2 * SETTINGS.min_impact
     assert alerts(judgements) == []
     assert all(j.status is JudgementStatus.NORMAL for j in judgements)
 
 
-def test_a_spike_on_a_ramp_is_still_found() -> None:
-    series = seeded_series(90, lambda n, d: D(200 + 15 * n), noise=2000, seed=8)
-    series[day(70)] += D("500")
+def test_growth_that_speeds_up_is_not_an_anomaly() -> None:
+    # 3% a day: doubling in about 23 days, a little above its straight-line trend every day.
+    series = seeded_series(90, lambda n, d: D(200) * D("1.03") ** n, noise=2000, seed=10)
 
-    assert [j.day for j in alerts(judge_run(series, 30, 89))] == [day(70)]
+    assert alerts(judge_run(series, 30, 89)) == []
+
+
+def test_a_spike_on_a_ramp_is_measured_against_the_trend() -> None:
+    series = seeded_series(90, lambda n, d: D(200 + 15 * n), noise=2000, seed=8)
+    series[day(70)] += D("500")  # less than the ramp's rise over the baseline window
+
+    (alert,) = alerts(judge_run(series, 30, 89))
+
+    assert alert.day == day(70)
+    assert abs(alert.reference.expected - D(200 + 15 * 70)) < D("30")
+    assert abs(alert.impact - D("500")) < D("60")
+
+
+def test_a_cost_that_stops_falling_is_not_an_anomaly() -> None:
+    # A steady fall, then flat: the trend alone would expect it to go on falling.
+    series = seeded_series(80, lambda n, d: D(1500 - 20 * min(n, 40)), noise=2000, seed=13)
+
+    assert alerts(judge_run(series, 30, 79)) == []
 
 
 @pytest.mark.parametrize(
@@ -174,8 +193,10 @@ def test_a_flat_series_does_not_flag_a_cent() -> None:
     judgement = judge_day(series, day(35), no_minimum, open_episode=None)
 
     assert judgement.status is JudgementStatus.NORMAL
-    assert judgement.reference.spread == D("10.00")  # the floor: 2% of the median
-    series[day(35)] = D("560")
+    assert judgement.reference.spread == D("25.00")  # the floor: 5% of the median
+    series[day(35)] = D("600.00")  # exactly 4 spreads above: not more
+    assert not judge_day(series, day(35), no_minimum, open_episode=None).alert
+    series[day(35)] = D("600.01")
     assert judge_day(series, day(35), no_minimum, open_episode=None).alert
 
 
