@@ -141,7 +141,7 @@ def project_period_spend(
         (weekend_costs if _is_weekend(day) else weekday_costs).append(_fraction(daily, day))
     all_costs = weekday_costs + weekend_costs
 
-    remaining = list(_days(through + _ONE_DAY, period_end))
+    remaining = _days(through + _ONE_DAY, period_end)
     remaining_weekend = sum(1 for day in remaining if _is_weekend(day))
     weekday = _kind_rate(weekday_costs, all_costs, len(remaining) - remaining_weekend)
     weekend = _kind_rate(weekend_costs, all_costs, remaining_weekend)
