@@ -13,6 +13,7 @@ from bot.domain.allocation import AllocationRules
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
+from bot.services.freshness import Freshness
 from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
 from bot.services.outbox import Notifier, OutboxDelivery
@@ -78,6 +79,8 @@ def build_services(
     sessions = make_session_factory(engine)
     rules = config.allocation.rules()
     cost_store = SqlCostStore(sessions)
+    # One reading of how current the store is, shared by answers and status.
+    freshness = Freshness(cost_store, [source.name for source in config.sources])
     pinned_today = settings.today
     today = (lambda: pinned_today) if pinned_today else (lambda: datetime.now(UTC).date())
     costs = CostService(
@@ -88,14 +91,14 @@ def build_services(
         today=today,
         cache=settings.answer_cache,
         cache_bytes=int(settings.answer_cache_mb * 2**20),
-        sources=[source.name for source in config.sources],
+        freshness=freshness,
     )
     coverage = CoverageService(
         cost_store,
         cost_basis=config.cost_basis,
         default_currency=config.currency,
         today=today,
-        sources=[source.name for source in config.sources],
+        freshness=freshness,
     )
     ingest = IngestService(
         SqlIngestStore(sessions),
@@ -122,7 +125,9 @@ def build_services(
     )
     from bot.scheduler import next_run  # the one module that knows APScheduler
 
-    source_status = SourceStatusService(configured, state, cost_store, next_run, today=today)
+    source_status = SourceStatusService(
+        configured, state, cost_store, next_run, freshness, today=today
+    )
     return Services(
         settings,
         config,

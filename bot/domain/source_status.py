@@ -61,6 +61,15 @@ class SourceStatus:
         return values
 
 
+@dataclass(frozen=True)
+class SourcesReport:
+    """`/cost status`: every source, and the day answers are complete through."""
+
+    sources: tuple[SourceStatus, ...]
+    data_through: date | None
+    checked_at: datetime
+
+
 def lag_days(data_through: date | None, today: date) -> int | None:
     return None if data_through is None else max((today - data_through).days, 0)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -23,7 +23,7 @@ from bot.domain.reports import (
     TopReport,
 )
 from bot.services.cache import DEFAULT_MAX_BYTES, AnswerCache
-from bot.services.freshness import data_through, provisional_in
+from bot.services.freshness import Freshness
 from bot.services.ports import CostFilter, CostStore
 
 T = TypeVar("T")
@@ -73,10 +73,10 @@ class CostService:
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         cache: bool = True,
         cache_bytes: int = DEFAULT_MAX_BYTES,
-        sources: Sequence[str] = (),
+        freshness: Freshness | None = None,
     ) -> None:
         self._store = store
-        self._sources = tuple(sources)  # configured: freshness is the earliest of theirs
+        self._freshness = freshness or Freshness(store)
         self._rules = rules
         self._basis = cost_basis
         self._default_currency = default_currency
@@ -122,7 +122,7 @@ class CostService:
             currencies=currencies,
             data_through=data_through,
             asked_on=self.today(),
-            provisional_days=provisional_in(self._store, period.start, period.end),
+            provisional_days=self._freshness.provisional(period),
         )
 
     def _top(self, dimension: str, period: Period, limit: int) -> TopReport:
@@ -146,11 +146,11 @@ class CostService:
             currencies=tuple(rankings) or (_empty_ranking(self._default_currency),),
             data_through=self._data_through(),
             asked_on=self.today(),
-            provisional_days=provisional_in(self._store, period.start, period.end),
+            provisional_days=self._freshness.provisional(period),
         )
 
     def _data_through(self) -> date | None:
-        return data_through(self._store, self.today(), self._sources)
+        return self._freshness.data_through(self.today())
 
     def _resolve(self, dimension: str, name: str) -> str | None:
         if name.strip().lower() == UNALLOCATED:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -16,7 +16,7 @@ from bot.domain.reports import (
     StatusReport,
     UntaggedReport,
 )
-from bot.services.freshness import data_through, provisional_in
+from bot.services.freshness import Freshness
 from bot.services.ports import CostFilter, CostStore
 
 UNTAGGED = (CostFilter("project", None), CostFilter("team", None))
@@ -32,10 +32,10 @@ class CoverageService:
         default_currency: str = "USD",
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        sources: Sequence[str] = (),
+        freshness: Freshness | None = None,
     ) -> None:
         self._store = store
-        self._sources = tuple(sources)  # configured: freshness is the earliest of theirs
+        self._freshness = freshness or Freshness(store)
         self._basis = cost_basis
         self._default_currency = default_currency
         self._today = today
@@ -76,7 +76,7 @@ class CoverageService:
             tuple(parts) or (empty,),
             self._data_through(),
             asked_on=self._today(),
-            provisional_days=provisional_in(self._store, period.start, period.end),
+            provisional_days=self._freshness.provisional(period),
         )
 
     def status(self) -> StatusReport:
@@ -85,4 +85,4 @@ class CoverageService:
         return StatusReport(sources, self._data_through(), self._clock())
 
     def _data_through(self) -> date | None:
-        return data_through(self._store, self._today(), self._sources)
+        return self._freshness.data_through(self._today())

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 from bot.domain.schedules import Schedule
 from bot.domain.source_health import SourceHealth
-from bot.domain.source_status import MANUAL_TYPE, SourceStatus, lag_days
+from bot.domain.source_status import MANUAL_TYPE, SourcesReport, SourceStatus, lag_days
+from bot.services.freshness import Freshness
 from bot.services.ports import CostStore
 from bot.services.snapshot_state import SnapshotStateStore
 from bot.services.snapshots import ConfiguredSource
@@ -22,6 +23,7 @@ class SourceStatusService:
         state: SnapshotStateStore,
         costs: CostStore,
         next_run: NextRun,
+        freshness: Freshness,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         today: Callable[[], date] | None = None,
@@ -30,14 +32,20 @@ class SourceStatusService:
         self._state = state
         self._costs = costs
         self._next_run = next_run
+        self._freshness = freshness
         self._clock = clock
         self._today = today or (lambda: self._clock().date())
+
+    def report(self) -> SourcesReport:
+        """Every source's status, and how current the answers are (`/cost status`)."""
+        statuses = tuple(self.statuses())
+        return SourcesReport(statuses, self._freshness.data_through(self._today()), self._clock())
 
     def statuses(self) -> list[SourceStatus]:
         """Configured sources in config order, then those only loaded by hand, by name."""
         now, today = self._clock(), self._today()
         health = self._state.health()
-        through = self._costs.data_through_by_source()
+        through = self._freshness.by_source()
         rows = [self._configured_status(c, health, through, now, today) for c in self._configured]
         names = {c.name for c in self._configured}
         for fresh in self._costs.source_status():

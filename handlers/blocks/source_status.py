@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from slack_sdk.models.blocks import Block
 
-from bot.domain.reports import StatusReport
-from bot.domain.source_status import MANUAL_TYPE, SourceStatus
+from bot.domain.source_status import MANUAL_TYPE, SourcesReport, SourceStatus
 from handlers.blocks.elements import _cap_blocks, _context, _header, _section
 from handlers.formatting import escape_mrkdwn, escape_truncate
 
@@ -17,10 +15,9 @@ NAME_CHARS = 80
 ERROR_CHARS = 300
 
 
-def build_source_status_blocks(
-    statuses: Sequence[SourceStatus], report: StatusReport
-) -> list[Block]:
+def build_source_status_blocks(report: SourcesReport) -> list[Block]:
     """One section per source: state, data through and lag, last success, next run, error."""
+    statuses = report.sources
     blocks: list[Block] = [_header("Billing data status")]
     if not statuses:
         blocks.append(
@@ -40,10 +37,10 @@ def build_source_status_blocks(
     return _cap_blocks(blocks)
 
 
-def source_status_text(statuses: Sequence[SourceStatus], report: StatusReport) -> str:
-    failing = [s.name for s in statuses if s.failing]
+def source_status_text(report: SourcesReport) -> str:
+    failing = [s.name for s in report.sources if s.failing]
     through = f"data through {report.data_through}" if report.data_through else "no usage data"
-    text = f"Billing data status: {len(statuses)} source(s), {through}"
+    text = f"Billing data status: {len(report.sources)} source(s), {through}"
     if failing:
         text += f"; failing: {', '.join(failing[:10])}"
     return text

@@ -8,8 +8,5 @@ from handlers.commands.answer import Answer, Asked
 
 
 def answer_status_query(query: StatusQuery, asked: Asked) -> Answer:
-    report = asked.services.coverage.status()
-    statuses = asked.services.source_status.statuses()
-    return Answer(
-        source_status_text(statuses, report), build_source_status_blocks(statuses, report)
-    )
+    report = asked.services.source_status.report()
+    return Answer(source_status_text(report), build_source_status_blocks(report))
