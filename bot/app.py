@@ -164,6 +164,8 @@ def build_configured_sources(
     config: CostbotConfig, contexts: SourceContextFactory
 ) -> list[ConfiguredSource]:
     """Each `sources:` entry built by its registered type."""
+    if not config.sources:
+        return []  # the source modules (boto3 among them) load only when a source needs them
     types = source_types()
     built = []
     for entry in config.sources:
