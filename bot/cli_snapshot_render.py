@@ -47,7 +47,8 @@ def _status_lines(status: SourceStatus) -> str:
     if status.last_attempt is None:
         state = "not run yet"
     through = status.data_through.isoformat() if status.data_through else "no usage data"
-    lag = f", {status.lag_days} days behind" if status.lag_days else ""
+    days = "day" if status.lag_days == 1 else "days"
+    lag = f", {status.lag_days} {days} behind" if status.lag_days else ""
     lines = [f"{status.name} ({status.type}): {state}; data through {through}{lag}"]
     lines.append(
         f"  last success {_when(status.last_success)}, last attempt {_when(status.last_attempt)}"
