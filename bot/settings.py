@@ -26,6 +26,8 @@ from bot.domain.allocation import (
     AllocationRules,
     FallbackRule,
 )
+from bot.domain.budgets import Budget, BudgetError
+from bot.settings_alerts import AlertsConfig, BudgetConfig, ChannelsConfig, DigestConfig
 from bot.sources.registry import SourceConfig, parse_source_config, source_types
 
 DEFAULT_CONFIG_FILE = Path("costbot.yml")
@@ -176,6 +178,32 @@ class CostbotConfig(BaseModel):
     # The channel told when a source keeps failing (and when it recovers); unset: logs only.
     ops_channel: str | None = None
     alert_after_failures: int = Field(default=3, ge=1, le=1000)
+    # Budgets (more can be set from Slack; one here wins over Slack's for the same scope).
+    budgets: list[BudgetConfig] = Field(default_factory=list)
+    channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    digests: list[DigestConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _usable_budgets(self) -> CostbotConfig:
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(self.budgets):
+            try:
+                budget = entry.budget(self.currency)
+            except BudgetError as error:
+                raise ValueError(f"budgets[{index}]: {error}") from None
+            scope = f"{budget.scope}"
+            if scope in seen:
+                raise ValueError(
+                    f"budgets[{index}]: {scope} already has a budget (budgets[{seen[scope]}]); "
+                    "keep one budget per scope"
+                )
+            seen[scope] = index
+        return self
+
+    def config_budgets(self) -> list[Budget]:
+        """The budgets of the config file, as the domain knows them."""
+        return [entry.budget(self.currency) for entry in self.budgets]
 
     @field_validator("sources", mode="before")
     @classmethod

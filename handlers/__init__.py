@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
+from bot.services.budgets import BudgetService
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
 from bot.services.source_status import SourceStatusService
 
 if TYPE_CHECKING:
+    from bot.services.alerts import AlertService
+
     from handlers.middleware import InstalledApp
 
 
@@ -30,6 +33,9 @@ class HandlerServices:
     # deliveries already taken (a retry is acknowledged only). None: not checked.
     installed: InstalledApp | None = None
     deliveries: DeliveryService | None = None
+    # Budgets (`/cost budget`, the Edit modal) and alerts (their buttons); None: not offered.
+    budgets: BudgetService | None = None
+    alerts: AlertService | None = None
 
 
 def register(app: App, services: HandlerServices) -> None:

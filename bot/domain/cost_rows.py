@@ -138,3 +138,15 @@ COST_KEY_FIELD_LENGTHS: dict[str, int] = {
 }
 # A dimension's value as remembered for lookups: the longest key field that feeds a dimension.
 DIMENSION_VALUE_LENGTH = 1024
+
+# The cost field that holds each dimension's value, where it is not named after the dimension.
+_DIMENSION_FIELDS = {
+    "service": "service_name",
+    "account": "sub_account_name",
+    "resource": "resource_id",
+}
+
+
+def dimension_field(dimension: str) -> str:
+    """The cost field to group or filter by for `dimension` (`service` -> `service_name`)."""
+    return _DIMENSION_FIELDS.get(dimension, dimension)

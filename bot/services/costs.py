@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from bot.domain.allocation import DIMENSIONS, UNALLOCATED, AllocationRules
+from bot.domain.cost_rows import dimension_field
 from bot.domain.money import ZERO
 from bot.domain.periods import Period
 from bot.domain.reports import (
@@ -30,11 +31,6 @@ T = TypeVar("T")
 TOP_RESOURCES = 10
 TOP_SERVICES = 10
 SUGGESTIONS = 3
-_DIMENSION_FIELDS = {
-    "service": "service_name",
-    "account": "sub_account_name",
-    "resource": "resource_id",
-}
 
 
 class _NoCache:
@@ -129,7 +125,7 @@ class CostService:
         _check_dimension(dimension)
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        field = _DIMENSION_FIELDS.get(dimension, dimension)
+        field = dimension_field(dimension)
         rows = self._store.sum_cost(period.start, period.end, self._basis, group_by=(field,))
         by_currency: dict[str, list[NamedCost]] = defaultdict(list)
         for value, currency, cost in rows:

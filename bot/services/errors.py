@@ -26,3 +26,22 @@ class StoreUnavailableError(UserFacingError):
             "The cost store is not reachable right now. Try again in a few minutes; "
             "if it lasts, tell whoever runs costbot."
         )
+
+
+class NotAuthorisedError(UserFacingError):
+    """The person may not do this; nothing was changed. The message says who may."""
+
+
+class NotFoundError(UserFacingError):
+    """What the person asked about does not exist (any more)."""
+
+
+class AlreadyDecidedError(UserFacingError):
+    """Someone already did this (acknowledged, approved, ...); the message says who and when."""
+
+
+class StaleButtonError(UserFacingError):
+    """A button whose value this version of costbot cannot read (an old message, or not ours)."""
+
+    def __init__(self) -> None:
+        super().__init__("That button is out of date: ask again with /cost, or use a newer one.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain.completeness import provisional_in
 from bot.domain.periods import Period
@@ -50,6 +50,18 @@ class Freshness:
             last = min(known, default=None)
         last = last or seen.last_usage_day
         return min(last, today) if last else None
+
+    def complete_through(self, today: date) -> date | None:
+        """The last complete day: before today, on or before `data_through`, and before the
+        first day any source still calls estimated (Cost Explorer's `Estimated`)."""
+        last = self.data_through(today)
+        if last is None:
+            return None
+        last = min(last, today - timedelta(days=1))
+        estimated = [day for day in self._current().provisional if day <= last]
+        if estimated:
+            last = min(estimated) - timedelta(days=1)
+        return last
 
     def by_source(self) -> dict[str, date | None]:
         """Per source with a successful ingest, its own last day with usage charges."""

@@ -11,13 +11,28 @@ from bot.domain.source_health import SourceHealth
 
 
 @dataclass(frozen=True)
+class OutboxFile:
+    """An image posted with a message (a digest's chart): uploaded, then shown in the message."""
+
+    name: str  # file name, e.g. digest.png
+    title: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class OutboxItem:
-    """A Slack message to post once; `key` makes writing it twice a no-op."""
+    """A Slack message to post once; `key` makes writing it twice a no-op.
+
+    `fallback_channel`: where the message goes instead when the bot cannot post in `channel`
+    (not a member, archived, no such channel); the message then says so.
+    """
 
     key: str
     channel: str
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    fallback_channel: str | None = None
+    file: OutboxFile | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +42,9 @@ class PendingMessage:
     text: str
     blocks: list[dict[str, Any]]
     attempts: int
+    key: str = ""
+    fallback_channel: str | None = None
+    file: OutboxFile | None = None
 
 
 HealthChange = Callable[[SourceHealth], tuple[SourceHealth, list[OutboxItem]]]
