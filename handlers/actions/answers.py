@@ -1,4 +1,4 @@
-"""Buttons: share an answer in the channel, pick a suggested name."""
+"""Buttons on answers: share an answer in the channel, pick a suggested name."""
 
 from __future__ import annotations
 

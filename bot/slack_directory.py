@@ -1,0 +1,111 @@
+"""Slack's channels and user groups, read with the Web API and cached.
+
+Channel names in the config are resolved to ids once with `conversations.list` (every page),
+and kept for `ttl` seconds; an id is looked up the same way, so whether the bot is a member
+is known before anything is posted. User-group members come from `usergroups.users.list`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.services.alert_ports import ChannelRef
+
+CACHE_SECONDS = 600.0
+
+
+class SlackChannelDirectory:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        ttl: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._channels: dict[str, ChannelRef] | None = None
+        self._read_at = 0.0
+
+    def resolve(self, channel: str) -> ChannelRef | None:
+        wanted = channel.strip()
+        channels = self._all()
+        if wanted in channels:
+            return channels[wanted]
+        name = wanted.removeprefix("#").lower()
+        return next((c for c in channels.values() if c.name.lower() == name), None)
+
+    def forget(self) -> None:
+        """Read the channels again next time (after the bot was invited somewhere)."""
+        with self._lock:
+            self._channels = None
+
+    def _all(self) -> dict[str, ChannelRef]:
+        with self._lock:
+            if self._channels is not None and self._clock() - self._read_at < self._ttl:
+                return self._channels
+        channels = self._read()
+        with self._lock:
+            self._channels, self._read_at = channels, self._clock()
+        return channels
+
+    def _read(self) -> dict[str, ChannelRef]:
+        channels: dict[str, ChannelRef] = {}
+        cursor = None
+        while True:
+            page = self._client.conversations_list(
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor,
+            )
+            for item in page.get("channels") or []:
+                ref = ChannelRef(
+                    item["id"], item.get("name") or item["id"], bool(item.get("is_member"))
+                )
+                channels[ref.id] = ref
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return channels
+
+
+class SlackUserGroups:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        ttl: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+
+    def groups_of(self, user_id: str, groups: Sequence[str]) -> set[str]:
+        return {group for group in groups if user_id in self._members_of(group)}
+
+    def _members_of(self, group: str) -> frozenset[str]:
+        now = self._clock()
+        with self._lock:
+            cached = self._members.get(group)
+            if cached is not None and now - cached[0] < self._ttl:
+                return cached[1]
+        try:
+            users = self._client.usergroups_users_list(usergroup=group).get("users") or []
+        except SlackApiError as error:
+            if error.response.get("error") not in ("no_such_subteam", "invalid_usergroup"):
+                raise
+            users = []  # a group that no longer exists has no members: nobody gains access
+        members = frozenset(u for u in users if isinstance(u, str))
+        with self._lock:
+            self._members[group] = (now, members)
+        return members

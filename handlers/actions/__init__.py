@@ -1,0 +1,13 @@
+"""Button and modal listeners: one module per flow, each with its own `register`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import HandlerServices
+
+
+def register(app: App, services: HandlerServices) -> None:
+    from handlers.actions import answers
+
+    answers.register(app, services)
