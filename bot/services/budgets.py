@@ -62,6 +62,7 @@ class BudgetService:
         editors: frozenset[str],
         groups: UserGroups | None = None,
         forecast_min_days: int = 5,
+        default_currency: str = "USD",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._config = {budget.scope.key(): budget for budget in config_budgets}
@@ -73,6 +74,12 @@ class BudgetService:
         self._groups = groups
         self._min_days = forecast_min_days
         self._clock = clock
+        # A budget set from Slack without a currency, and no earlier one to keep, takes this.
+        self.default_currency = default_currency
+
+    def use_user_groups(self, groups: UserGroups) -> None:
+        """Look editors' user groups up through `groups` (Slack's, known once the app is)."""
+        self._groups = groups
 
     # -- reading --------------------------------------------------------------------------
 
@@ -205,6 +212,14 @@ class BudgetService:
         if removed is None:
             raise NotFoundError(f"No budget for {scope} was set from Slack.")
         return BudgetChange(removed.budget, None, config_budget)
+
+    def stored_budget(self, scope: BudgetScope) -> Budget | None:
+        """The budget Slack set for `scope`, if any (whether or not a config budget hides it)."""
+        return self._stored(scope)
+
+    def config_budget(self, scope: BudgetScope) -> Budget | None:
+        """The config file's budget for `scope`, if any: it wins over Slack's."""
+        return self._config.get(scope.key())
 
     def _stored(self, scope: BudgetScope) -> Budget | None:
         key = scope.key()

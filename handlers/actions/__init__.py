@@ -8,6 +8,7 @@ from handlers import HandlerServices
 
 
 def register(app: App, services: HandlerServices) -> None:
-    from handlers.actions import answers
+    from handlers.actions import answers, budgets
 
     answers.register(app, services)
+    budgets.register(app, services)

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from handlers import HandlerServices
 from handlers.commands.answer import Asker
+from handlers.commands.budget import budget_editors_only
 from handlers.commands.dispatch import answer_text
 from handlers.errors import reported
 
@@ -28,7 +29,9 @@ def register(app: App, services: HandlerServices) -> None:
     ) -> None:
         answer_cost(command, respond, client, services)
 
-    app.command(COMMAND)(ack=acknowledge, lazy=[answer_cost_command])
+    # Budget changes (`/cost budget set|delete`) only for budget editors; the rest for anyone.
+    guards = [budget_editors_only(services.budgets)] if services.budgets is not None else []
+    app.command(COMMAND, middleware=guards)(ack=acknowledge, lazy=[answer_cost_command])
 
 
 def answer_cost(

@@ -4,6 +4,7 @@ table (`bot.domain.command_grammar.SUBCOMMANDS`); a test checks the two tables m
 from __future__ import annotations
 
 from bot.domain.command_grammar import (
+    BudgetQuery,
     CostQuery,
     HelpQuery,
     StatusQuery,
@@ -12,6 +13,7 @@ from bot.domain.command_grammar import (
     UntaggedQuery,
 )
 from handlers.commands.answer import AnswerFunction
+from handlers.commands.budget import answer_budget_query
 from handlers.commands.cost import answer_cost_query
 from handlers.commands.help import answer_help_query
 from handlers.commands.status import answer_status_query
@@ -24,6 +26,7 @@ ANSWERS: dict[type, AnswerFunction] = {
     TopQuery: answer_top_query,
     UntaggedQuery: answer_untagged_query,
     TrendQuery: answer_trend_query,
+    BudgetQuery: answer_budget_query,
     StatusQuery: answer_status_query,
     HelpQuery: answer_help_query,
 }

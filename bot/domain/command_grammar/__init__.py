@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.domain.command_grammar.limits import MAX_COMMAND_CHARS, MAX_NAME_CHARS, CommandError
 from bot.domain.command_grammar.parser import parse_command
 from bot.domain.command_grammar.subcommand import Subcommand
+from bot.domain.command_grammar.subcommands.budget import BudgetQuery
 from bot.domain.command_grammar.subcommands.cost import CostQuery
 from bot.domain.command_grammar.subcommands.help import HelpQuery
 from bot.domain.command_grammar.subcommands.status import StatusQuery
@@ -20,6 +21,7 @@ __all__ = [
     "MAX_COMMAND_CHARS",
     "MAX_NAME_CHARS",
     "SUBCOMMANDS",
+    "BudgetQuery",
     "CommandError",
     "CostQuery",
     "HelpQuery",

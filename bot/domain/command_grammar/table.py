@@ -4,8 +4,9 @@ Slack dispatcher read. A new subcommand is one module in `subcommands/` and one 
 from __future__ import annotations
 
 from bot.domain.command_grammar.subcommand import Subcommand
-from bot.domain.command_grammar.subcommands import cost, status, top, trend, untagged
+from bot.domain.command_grammar.subcommands import budget, cost, status, top, trend, untagged
 from bot.domain.command_grammar.subcommands import help as help_command
+from bot.domain.command_grammar.subcommands.budget import BudgetQuery
 from bot.domain.command_grammar.subcommands.cost import CostQuery
 from bot.domain.command_grammar.subcommands.help import HelpQuery
 from bot.domain.command_grammar.subcommands.status import StatusQuery
@@ -19,11 +20,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     top.SUBCOMMAND,
     untagged.SUBCOMMAND,
     trend.SUBCOMMAND,
+    budget.SUBCOMMAND,
     status.SUBCOMMAND,
     help_command.SUBCOMMAND,
 )
 
-Query = CostQuery | TopQuery | UntaggedQuery | TrendQuery | StatusQuery | HelpQuery
+Query = CostQuery | TopQuery | UntaggedQuery | TrendQuery | BudgetQuery | StatusQuery | HelpQuery
 
 _BY_WORD: dict[str, Subcommand] = {word: sub for sub in SUBCOMMANDS for word in sub.words}
 _BY_QUERY: dict[type, Subcommand] = {sub.query: sub for sub in SUBCOMMANDS}

@@ -32,6 +32,7 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 # escape such as <@U123|alice smith> counts as one piece even if its label has spaces.
 _WORD = re.compile(r"(?:<[^<>]*>|[^ ])+")
 _SLACK_ESCAPE = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_CHANNEL_ID = re.compile(r"#[CGD][A-Z0-9]{2,}")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITY_TEXT = {"amp": "&", "lt": "<", "gt": ">"}
 
@@ -46,6 +47,7 @@ class _Token:
     text: str
     quoted: bool = False
     person: bool = False  # a Slack user mention or e-mail link, unquoted
+    channel: str | None = None  # the id of a Slack channel mention (<#C123|name>), unquoted
 
 
 def _try_period(text: str, today: date) -> Period | None:
@@ -100,7 +102,7 @@ def _tokenize(text: str) -> list[_Token]:
         match = _WORD.match(text, position)
         end = match.end() if match is not None else position + 1  # always a match: not a space
         raw = text[position:end]
-        tokens.append(_Token(_decode(raw), person=_is_person(raw)))
+        tokens.append(_Token(_decode(raw), person=_is_person(raw), channel=_channel_id(raw)))
         position = end
     return tokens
 
@@ -120,6 +122,14 @@ def _is_person(raw: str) -> bool:
         return False
     target = match.group(1)
     return target.startswith("@") or target.lower().startswith("mailto:")
+
+
+def _channel_id(raw: str) -> str | None:
+    """The channel id of a whole word that is a Slack channel mention, else None."""
+    match = _SLACK_ESCAPE.fullmatch(raw)
+    if match is None or not _CHANNEL_ID.fullmatch(match.group(1)):
+        return None
+    return match.group(1)[1:]
 
 
 def _decode(text: str) -> str:
