@@ -33,6 +33,7 @@ DEMO_DATABASE_ENV = "COSTBOT_DEMO_DATABASE_URL"
 # How often the demo source adds a day (until it reaches today).
 ADVANCE_SECONDS = 30
 DEMO_OPS_CHANNEL = "C0COSTOPS1"  # the sandbox's #costbot-ops
+DEMO_BUDGET_EDITOR = "U0SANDBOX1"  # the sandbox's default user (Ada), who may change budgets
 
 
 class DemoStoreInUse(ConfigError):
@@ -96,8 +97,16 @@ def demo_config(
         behind_days=behind_days,
         schedule=ScheduleConfig(every=f"{advance_seconds}s"),
     )
+    # The sandbox's own user may change budgets from Slack, unless the config names editors.
+    alerts = config.alerts
+    if not alerts.budget_editors:
+        alerts = alerts.model_copy(update={"budget_editors": [DEMO_BUDGET_EDITOR]})
     return config.model_copy(
-        update={"sources": [source], "ops_channel": config.ops_channel or DEMO_OPS_CHANNEL}
+        update={
+            "sources": [source],
+            "ops_channel": config.ops_channel or DEMO_OPS_CHANNEL,
+            "alerts": alerts,
+        }
     )
 
 
