@@ -19,8 +19,8 @@ from typing import Any
 
 from slack_bolt import BoltResponse, Respond
 
-from handlers.blocks import build_error_blocks, error_text, to_payload
-from handlers.errors import tell
+from handlers.blocks import to_payload
+from handlers.blocks.elements import _section
 
 Next = Callable[[], None]
 
@@ -60,13 +60,21 @@ def only_allowed(
             return BoltResponse(
                 status=200, body=json.dumps(answer), headers={"content-type": "application/json"}
             )
+        # The refusal is ours (it names who may, as mentions): sent as it is, not escaped.
+        reply = {
+            "response_type": "ephemeral",
+            "text": message,
+            "blocks": to_payload([_section(f":no_entry: {message}")]),
+        }
         if "command" in body:  # a slash command's ack may carry the private reply itself
-            reply = {"response_type": "ephemeral", "text": error_text(message, None)}
-            reply["blocks"] = to_payload(build_error_blocks(message, None))
             return BoltResponse(
                 status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
             )
-        tell(respond, message, logger)  # a button: through its response URL
+        if respond is not None:  # a button: through its response URL
+            try:
+                respond(**reply, replace_original=False)
+            except Exception:  # the refusal stands even if it could not be said
+                logger.exception("could not tell %s they may not do this", user)
         return BoltResponse(status=200, body="")
 
     return check_access
