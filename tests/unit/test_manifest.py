@@ -44,6 +44,8 @@ def test_the_manifest_asks_for_what_the_issue_lists(manifest):
         "chat:write.public",
         "files:write",
         "channels:read",
+        "groups:read",
+        "usergroups:read",
         "users:read",
         "im:write",
     }
