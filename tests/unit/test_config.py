@@ -99,3 +99,23 @@ def test_a_source_billed_per_call_runs_at_most_hourly(tmp_path, schedule):
         load_config(path)
     path.write_text("sources:\n  - {name: ce, type: aws_cost_explorer, schedule: {every: 1h}}\n")
     assert load_config(path).sources[0].name == "ce"
+
+
+def test_the_budget_examples_uncommented_are_valid_budgets(tmp_path):
+    """The commented `budgets:` examples, uncommented, load as the budgets they describe."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    start = lines.index("budgets: []")
+    block = ["budgets:"]
+    for line in lines[start + 1 :]:
+        if line and not line.startswith(" "):
+            break
+        if line.startswith("  # "):
+            block.append("  " + line[4:])
+    uncommented = tmp_path / "budgets.yml"
+    uncommented.write_text("\n".join(block) + "\nalerts: {budget_editors: [U0123ABCD]}\n")
+    config = load_config(uncommented)
+    project, everything = (entry.budget(config.currency) for entry in config.budgets)
+    assert str(project.scope) == "project fraud-detection" and project.floor == 50
+    assert project.mentions == ("S0123ABCD",) and project.channel == "#fraud-detection"
+    assert everything.scope.is_all and everything.period.value == "quarterly"
+    assert config.alerts.budget_editors == ["U0123ABCD"]
