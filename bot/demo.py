@@ -33,7 +33,8 @@ DEMO_DATABASE_ENV = "COSTBOT_DEMO_DATABASE_URL"
 # How often the demo source adds a day (until it reaches today).
 ADVANCE_SECONDS = 30
 DEMO_OPS_CHANNEL = "C0COSTOPS1"  # the sandbox's #costbot-ops
-DEMO_BUDGET_EDITOR = "U0SANDBOX1"  # the sandbox's default user (Ada), who may change budgets
+# The sandbox's @budget-editors user group (Ada, its default user, is in it; Ben is not).
+DEMO_BUDGET_EDITOR = "S0BUDGET01"
 
 
 class DemoStoreInUse(ConfigError):
@@ -97,7 +98,7 @@ def demo_config(
         behind_days=behind_days,
         schedule=ScheduleConfig(every=f"{advance_seconds}s"),
     )
-    # The sandbox's own user may change budgets from Slack, unless the config names editors.
+    # The sandbox's budget editors may change budgets from Slack, unless the config names some.
     alerts = config.alerts
     if not alerts.budget_editors:
         alerts = alerts.model_copy(update={"budget_editors": [DEMO_BUDGET_EDITOR]})

@@ -213,6 +213,10 @@ class BudgetService:
             raise NotFoundError(f"No budget for {scope} was set from Slack.")
         return BudgetChange(removed.budget, None, config_budget)
 
+    def history(self, scope: BudgetScope, limit: int = 100) -> list[AuditEntry]:
+        """The audit log of `scope`'s budget, newest first: who changed it, when, from what."""
+        return self._store.audit_log(scope.key(), limit)
+
     def stored_budget(self, scope: BudgetScope) -> Budget | None:
         """The budget Slack set for `scope`, if any (whether or not a config budget hides it)."""
         return self._stored(scope)
