@@ -63,7 +63,7 @@ def budget_line_text(line: BudgetLine, *, plain: bool = False) -> str:
         f"{money(status.spent)} of {money(budget.amount)} · {percent(status.percent_used)} used "
         f"· {percent(status.percent_elapsed)} of the period elapsed",
         f"{_projection_text(line)} · status: {bold(STATUS_WORDS[status.status])}",
-        _origin_text(line),
+        _origin_text(line, plain),
     ]
     if status.other_currencies:
         others = ", ".join(format_money(v, c) for c, v in status.other_currencies.items())
@@ -82,13 +82,15 @@ def _projection_text(line: BudgetLine) -> str:
     return text + " at period end"
 
 
-def _origin_text(line: BudgetLine) -> str:
+def _origin_text(line: BudgetLine, plain: bool) -> str:
     if line.origin == "config":
         text = "set in the config file"
         if line.hides_slack_budget:
             text += " (it wins over a budget set in Slack for the same scope)"
         return text
-    return f"set by <@{line.updated_by}>" if line.updated_by else "set in Slack"
+    if not line.updated_by:
+        return "set in Slack"
+    return f"set in Slack by {line.updated_by}" if plain else f"set by <@{line.updated_by}>"
 
 
 def build_budget_list_blocks(lines: Sequence[BudgetLine], *, editable: bool = True) -> list[Block]:
