@@ -44,6 +44,12 @@ def budget_modal(**extra: Any) -> dict[str, Any]:
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": "Editors: <!subteam^S0BUDGET01>"},
             },
+            {
+                "type": "section",
+                "block_id": "preview",
+                "text": {"type": "mrkdwn", "text": "See it before saving"},
+                "accessory": {"type": "button", "action_id": "preview", "text": plain("Preview")},
+            },
             {"type": "divider"},
             field("amount", {"type": "number_input", "is_decimal_allowed": True}),
             field("note", {"type": "plain_text_input", "multiline": True, "initial_value": "Q3"}),
@@ -106,6 +112,17 @@ def build_app(sandbox: SandboxServer, received: list[dict[str, Any]]) -> App:
     def closed(ack, body):
         ack()
         received.append(body)
+
+    @app.action("preview")
+    def preview(ack, body, client):
+        ack()
+        received.append(body)
+        amount = body["view"]["state"]["values"]["amount"]["value"]["value"]
+        client.views_update(
+            view_id=body["view"]["id"],
+            hash=body["view"]["hash"],
+            view=budget_modal(title=plain(f"Preview {amount}")),
+        )
 
     @app.action("delete_budget")
     def delete(ack, body, respond):

@@ -129,3 +129,24 @@ def test_a_button_with_a_confirm_dialog(world) -> None:
     wait_for(lambda: state.find_message(COSTS, message.ts).text == "Budget deleted")
     [action] = received
     assert action["actions"][0]["value"] == "fraud-detection" and action["trigger_id"]
+
+
+def test_a_button_in_a_modal_carries_what_was_entered(world) -> None:
+    sandbox, received = world
+    page = SandboxPage(sandbox)
+    page.command(COSTS, "/cost budget")
+    view = page.wait_for_modal()
+    entered = {"amount": {"value": "900"}, "currency": {"value": "usd"}}
+    answer = page.press(None, None, "preview", "preview", view="modal", values=entered)
+    assert answer["status"] == 200
+    shown = wait_for(
+        lambda: page.modal()["view"]["title"]["text"] == "Preview 900" and page.modal()
+    )
+    assert shown["view"]["id"] == view["id"]
+    [action] = received
+    assert action["type"] == "block_actions" and action["container"] == {
+        "type": "view",
+        "view_id": view["id"],
+    }
+    assert action["state"]["values"]["amount"]["value"] == {"type": "number_input", "value": "900"}
+    assert action["view"]["state"] == action["state"] and action["trigger_id"]

@@ -132,7 +132,8 @@ const modalCtx = {
   ...ctx,
   channels: () => app.workspace.channels,
   users: () => app.workspace.users,
-  onAction: (blockId, spec) => sendAction({ view: "modal", block_id: blockId, action_id: spec.action_id }),
+  onAction: (blockId, spec) => sendAction({ view: "modal", block_id: blockId, action_id: spec.action_id,
+    values: app.modal.handle?.collect() }),
   onSubmit: () => modalCall("/sandbox/api/modal/submit", { values: app.modal.handle.collect() }),
   onClose: () => modalCall("/sandbox/api/modal/close", {}),
 };
