@@ -7,118 +7,22 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk import WebClient
 
 from bot.sandbox import BackgroundServer, SandboxServer, SandboxState
 from bot.sandbox.modal_submit import REQUIRED
 from bot.sandbox.page_client import SandboxPage
 from tests.sandbox.conftest import BOT_TOKEN, SIGNING_SECRET, wait_for
-
-COSTS, ADA, BEN, CHEN = "C0COSTS001", "U0SANDBOX1", "U0SANDBOX2", "U0SANDBOX3"
-
-
-def plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
-def option(value: str) -> dict[str, Any]:
-    return {"text": plain(value.title()), "value": value}
-
-
-def budget_modal(**extra: Any) -> dict[str, Any]:
-    def field(block_id: str, element: dict[str, Any], *, optional: bool = False) -> dict:
-        return {
-            "type": "input",
-            "block_id": block_id,
-            "optional": optional,
-            "label": plain(block_id),
-            "element": {"action_id": "value", **element},
-        }
-
-    view = {
-        "type": "modal",
-        "callback_id": "budget_edit",
-        "private_metadata": "budget:fraud-detection",
-        "title": plain("Set a budget"),
-        "submit": plain("Save"),
-        "close": plain("Cancel"),
-        "blocks": [
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "Editors: <!subteam^S0BUDGET01>"},
-            },
-            {"type": "divider"},
-            field("amount", {"type": "number_input", "is_decimal_allowed": True}),
-            field("note", {"type": "plain_text_input", "multiline": True, "initial_value": "Q3"}),
-            field(
-                "period",
-                {
-                    "type": "static_select",
-                    "options": [option("monthly"), option("quarterly")],
-                    "initial_option": option("monthly"),
-                },
-            ),
-            field("currency", {"type": "radio_buttons", "options": [option("usd"), option("eur")]}),
-            field(
-                "levels",
-                {"type": "checkboxes", "options": [option("50"), option("80"), option("100")]},
-                optional=True,
-            ),
-            field("channel", {"type": "conversations_select"}, optional=True),
-            field("public", {"type": "channels_select"}, optional=True),
-            field("people", {"type": "multi_users_select"}, optional=True),
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": "Amounts in whole units"}]},
-        ],
-    }
-    view.update(extra)
-    return view
-
-
-def build_app(sandbox: SandboxServer, received: list[dict[str, Any]]) -> App:
-    app = App(
-        client=WebClient(token=BOT_TOKEN, base_url=sandbox.api_url), signing_secret=SIGNING_SECRET
-    )
-
-    @app.command("/cost")
-    def cost(ack, body, client):
-        ack()
-        extra = {"notify_on_close": True} if body["text"] == "notify" else {}
-        client.views_open(trigger_id=body["trigger_id"], view=budget_modal(**extra))
-
-    @app.view("budget_edit")
-    def save(ack, body, view):
-        received.append(body)
-        amount = view["state"]["values"]["amount"]["value"]["value"]
-        note = view["state"]["values"]["note"]["value"]["value"]
-        if amount.startswith("-"):
-            ack(response_action="errors", errors={"amount": "A budget cannot be negative"})
-        elif note == "update":
-            ack(response_action="update", view=budget_modal(title=plain("Saved")))
-        elif note == "push":
-            ack(response_action="push", view=budget_modal(callback_id="second"))
-        elif note == "clear":
-            ack(response_action="clear")
-        else:
-            ack()
-
-    @app.view("second")
-    def second(ack):
-        ack()
-
-    @app.view_closed("budget_edit")
-    def closed(ack, body):
-        ack()
-        received.append(body)
-
-    @app.action("delete_budget")
-    def delete(ack, body, respond):
-        ack()
-        received.append(body)
-        respond(replace_original=True, text="Budget deleted")
-
-    return app
+from tests.sandbox.modal_bot import (
+    ADA,
+    BEN,
+    CHEN,
+    COSTS,
+    build_app,
+    confirm_dialog,
+    option,
+    post_delete_button,
+)
 
 
 @pytest.fixture
@@ -214,32 +118,8 @@ def test_close_tells_the_bot_only_when_asked(world) -> None:
 def test_a_button_with_a_confirm_dialog(world) -> None:
     sandbox, received = world
     state = sandbox.state
-    confirm = {
-        "title": plain("Delete the budget?"),
-        "text": plain("fraud-detection loses its monthly budget."),
-        "confirm": plain("Delete"),
-        "deny": plain("Keep it"),
-        "style": "danger",
-    }
-    WebClient(token=BOT_TOKEN, base_url=sandbox.api_url).chat_postMessage(
-        channel=COSTS,
-        text="Budget for fraud-detection",
-        blocks=[
-            {
-                "type": "actions",
-                "block_id": "budget",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": "delete_budget",
-                        "value": "fraud-detection",
-                        "text": plain("Delete"),
-                        "confirm": confirm,
-                    }
-                ],
-            }
-        ],
-    )
+    confirm = confirm_dialog()
+    post_delete_button(sandbox.api_url)
     [message] = state.messages(COSTS)
     page = SandboxPage(sandbox)
     asked = page.press(COSTS, message.ts, "budget", "delete_budget", confirm=False)
@@ -249,3 +129,24 @@ def test_a_button_with_a_confirm_dialog(world) -> None:
     wait_for(lambda: state.find_message(COSTS, message.ts).text == "Budget deleted")
     [action] = received
     assert action["actions"][0]["value"] == "fraud-detection" and action["trigger_id"]
+
+
+def test_a_button_in_a_modal_carries_what_was_entered(world) -> None:
+    sandbox, received = world
+    page = SandboxPage(sandbox)
+    page.command(COSTS, "/cost budget")
+    view = page.wait_for_modal()
+    entered = {"amount": {"value": "900"}, "currency": {"value": "usd"}}
+    answer = page.press(None, None, "preview", "preview", view="modal", values=entered)
+    assert answer["status"] == 200
+    shown = wait_for(
+        lambda: page.modal()["view"]["title"]["text"] == "Preview 900" and page.modal()
+    )
+    assert shown["view"]["id"] == view["id"]
+    [action] = received
+    assert action["type"] == "block_actions" and action["container"] == {
+        "type": "view",
+        "view_id": view["id"],
+    }
+    assert action["state"]["values"]["amount"]["value"] == {"type": "number_input", "value": "900"}
+    assert action["view"]["state"] == action["state"] and action["trigger_id"]
