@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 
 from bot.domain.allocation import AllocationRules
+from bot.services.budgets import BudgetService
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
@@ -20,6 +21,7 @@ from bot.services.outbox import Notifier, OutboxDelivery
 from bot.services.snapshot_ports import CallCounter, SourceContext, SourceError
 from bot.services.snapshots import ConfiguredSource, SnapshotService, SourceRunResult
 from bot.services.source_status import SourceStatusService
+from bot.services.spend import SpendReader
 from bot.services.store_sources import SourceCatalog
 from bot.settings import CostbotConfig, Settings, load_config
 from bot.sources.aws_cur.files import AwsCurFiles
@@ -29,6 +31,7 @@ from bot.sources.registry import source_types
 from handlers.blocks.source_health import describe_source_health
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.locks import SqlNamedLocks
+from storage.repositories.budgets import SqlBudgetStore
 from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
@@ -55,6 +58,8 @@ class Services:
     snapshots: SnapshotService
     source_status: SourceStatusService
     outbox: SqlOutbox
+    # Slack's user groups are given to it once the Slack app exists (bot/slack_app.py).
+    budgets: BudgetService
 
     def outbox_delivery(self, notifier: Notifier | None) -> OutboxDelivery:
         """Posts what the outbox holds through `notifier` (None: this process cannot post)."""
@@ -128,6 +133,16 @@ def build_services(
     source_status = SourceStatusService(
         configured, state, cost_store, next_run, freshness, today=today
     )
+    budgets = BudgetService(
+        config.config_budgets(),
+        SqlBudgetStore(sessions),
+        SpendReader(cost_store, config.cost_basis),
+        today=today,
+        complete_through=freshness.complete_through,
+        editors=frozenset(config.alerts.budget_editors),
+        forecast_min_days=config.alerts.forecast_min_days,
+        default_currency=config.currency,
+    )
     return Services(
         settings,
         config,
@@ -142,6 +157,7 @@ def build_services(
         snapshots,
         source_status,
         SqlOutbox(sessions),
+        budgets,
     )
 
 

@@ -19,6 +19,7 @@ from bot import bolt_fixes
 from bot.app import Services
 from bot.services.answer_pool import AnswerPool
 from bot.settings import ConfigError, SlackSettings
+from bot.slack_directory import SlackUserGroups
 from handlers.middleware import InstalledApp
 
 logger = logging.getLogger("costbot.slack")
@@ -77,6 +78,7 @@ def _build_bolt_app(services: Services, settings: SlackSettings, secret: str | N
         listener_executor=answer_pool(services),
         logger=logging.getLogger("costbot.slack"),
     )
+    services.budgets.use_user_groups(SlackUserGroups(app.client))  # budget editors' groups
     handlers.register(
         app,
         handlers.HandlerServices(
@@ -86,6 +88,7 @@ def _build_bolt_app(services: Services, settings: SlackSettings, secret: str | N
             today=services.costs.today,
             installed=learn_installed_app(app.client, settings),
             deliveries=services.deliveries,
+            budgets=services.budgets,
         ),
     )
     return app
