@@ -15,6 +15,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.services.budgets import BudgetService
+from bot.services.errors import UserFacingError
 from handlers import HandlerServices
 from handlers.blocks.budget_modal import (
     AMOUNT,
@@ -95,8 +96,10 @@ def save_budget(body: dict[str, Any], client: WebClient, budgets: BudgetService)
     except ModalErrors:
         return  # refused in the ack already
     user = (body.get("user") or {}).get("id", "")
-    change = budgets.set_budget(user, budget)
-    text = budget_change_text(change)
+    try:
+        text = budget_change_text(budgets.set_budget(user, budget))
+    except UserFacingError as error:  # e.g. no longer an editor: the modal is closed already
+        text = str(error)
     if context.channel:
         client.chat_postEphemeral(channel=context.channel, user=user, text=text)
     else:  # opened from somewhere without a channel: tell the user in a direct message

@@ -59,9 +59,13 @@ class ModalContext:
 
     scope: str | None
     channel: str
+    # A budget's channel written as `#name` (no id the channel picker could show): kept when
+    # the picker is left empty, so editing other fields never drops it.
+    channel_name: str | None = None
 
     def encode(self) -> str:
-        return json.dumps({"scope": self.scope, "channel": self.channel}, separators=(",", ":"))
+        data = {"scope": self.scope, "channel": self.channel, "channel_name": self.channel_name}
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def decode(cls, text: str | None) -> ModalContext:
@@ -70,8 +74,12 @@ class ModalContext:
         except json.JSONDecodeError:
             data = {}
         data = data if isinstance(data, dict) else {}
-        scope, channel = data.get("scope"), data.get("channel")
-        return cls(scope if isinstance(scope, str) else None, str(channel or ""))
+        scope, channel, name = data.get("scope"), data.get("channel"), data.get("channel_name")
+        return cls(
+            scope if isinstance(scope, str) else None,
+            str(channel or ""),
+            name if isinstance(name, str) and name.startswith("#") else None,
+        )
 
 
 def build_budget_modal(
@@ -95,6 +103,10 @@ def build_budget_modal(
     periods = [Option(value=p.value, text=p.value) for p in BudgetPeriod]
     thresholds = budget.thresholds if budget else DEFAULT_THRESHOLDS
     channel = budget.channel if budget and budget.channel and budget.channel[0] in "CG" else None
+    channel_label = "Channel (empty: routed by scope)"
+    if budget is not None and budget.channel and channel is None:
+        channel_label = f"Channel (now {budget.channel}; empty keeps it)"
+        context = replace(context, channel_name=budget.channel)
     blocks += [
         _input(AMOUNT, "Amount", _text("5000", _amount(budget.amount) if budget else None)),
         _input(CURRENCY, "Currency", _text("USD", budget.currency if budget else default_currency)),
@@ -112,7 +124,7 @@ def build_budget_modal(
         ),
         _input(
             CHANNEL,
-            "Channel (empty: routed by scope)",
+            channel_label,
             ConversationSelectElement(action_id=ACTION, initial_conversation=channel),
             False,
         ),
@@ -179,7 +191,7 @@ def budget_from_submission(view: dict[str, Any], context: ModalContext) -> Budge
         CURRENCY: ("currency", lambda t: t.strip()),
         PERIOD: ("period", lambda t: BudgetPeriod.parse(t or DEFAULT_PERIOD.value)),
         THRESHOLDS: ("thresholds", _thresholds),
-        CHANNEL: ("channel", lambda t: t or None),
+        CHANNEL: ("channel", lambda t: t or context.channel_name),
         MENTIONS: ("mentions", _mentions),
         FLOOR: ("floor", lambda t: _decimal(t, "The floor") if t.strip() else None),
     }

@@ -118,3 +118,17 @@ def test_scope_keys_read_back() -> None:
 def test_private_metadata_that_is_not_ours_reads_as_nothing() -> None:
     assert ModalContext.decode("[1]") == ModalContext(None, "")
     assert ModalContext.decode("{oops") == ModalContext(None, "")
+
+
+def test_a_channel_written_as_a_name_is_kept_when_the_picker_is_left_empty() -> None:
+    budget = Budget(SCOPE, Decimal(10), "USD", channel="#fraud-costs")
+    view = build_budget_modal(EDIT, budget, "USD")
+    context = ModalContext.decode(view["private_metadata"])
+    assert context.channel_name == "#fraud-costs"
+    label = next(b for b in view["blocks"] if b.get("block_id") == "channel")["label"]["text"]
+    assert "#fraud-costs" in label and "empty keeps it" in label
+    assert budget_from_submission(submitted(), context).channel == "#fraud-costs"
+    picked = submitted()
+    picked["state"]["values"]["channel"]["value"]["selected_conversation"] = "C0NEW1234"
+    assert budget_from_submission(picked, context).channel == "C0NEW1234"
+    assert budget_from_submission(submitted(), EDIT).channel is None
