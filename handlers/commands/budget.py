@@ -13,6 +13,7 @@ from bot.domain.budgets import DEFAULT_PERIOD, Budget, BudgetError
 from bot.domain.command_grammar import BudgetQuery, CommandError, parse_command
 from bot.domain.periods import PeriodError
 from bot.services.budgets import BudgetService
+from bot.services.errors import NotAuthorisedError
 from handlers.access import only_allowed
 from handlers.blocks import build_error_blocks, error_text
 from handlers.blocks.budgets import (
@@ -21,6 +22,7 @@ from handlers.blocks.budgets import (
     build_budget_change_blocks,
     build_budget_list_blocks,
 )
+from handlers.blocks.elements import _section
 from handlers.commands.answer import Answer, Asked
 
 UNAVAILABLE = "Budgets are not set up in this costbot."
@@ -54,14 +56,15 @@ def answer_budget_query(query: BudgetQuery, asked: Asked) -> Answer:
         lines = budgets.lines()
         return Answer(budget_list_text(lines), build_budget_list_blocks(lines))
     actor = asked.asker.user_id
-    if query.action == "delete":
-        change = budgets.delete_budget(actor, query.scope)
-    else:
-        try:
-            budget = budget_from_query(query, budgets)
-        except BudgetError as error:
-            return Answer(error_text(str(error), None), build_error_blocks(str(error), None))
-        change = budgets.set_budget(actor, budget)
+    try:
+        if query.action == "delete":
+            change = budgets.delete_budget(actor, query.scope)
+        else:
+            change = budgets.set_budget(actor, budget_from_query(query, budgets))
+    except BudgetError as error:
+        return Answer(error_text(str(error), None), build_error_blocks(str(error), None))
+    except NotAuthorisedError as refusal:  # ours, naming editors as mentions: not escaped
+        return Answer(str(refusal), [_section(f":no_entry: {refusal}")])
     return Answer(budget_change_text(change), build_budget_change_blocks(change))
 
 
