@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.allocation import AllocationRules
+from bot.services.budgets import BudgetService
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
+from bot.services.digests import DigestResult, DigestService
 from bot.services.freshness import Freshness
 from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
@@ -20,12 +24,15 @@ from bot.services.outbox import Notifier, OutboxDelivery
 from bot.services.snapshot_ports import CallCounter, SourceContext, SourceError
 from bot.services.snapshots import ConfiguredSource, SnapshotService, SourceRunResult
 from bot.services.source_status import SourceStatusService
+from bot.services.spend import SpendReader
 from bot.services.store_sources import SourceCatalog
 from bot.settings import CostbotConfig, Settings, load_config
+from bot.settings_alerts import DigestConfig
 from bot.sources.aws_cur.files import AwsCurFiles
 from bot.sources.azure_cost_export.files import AzureExportFiles
 from bot.sources.focus.source import FocusSource
 from bot.sources.registry import source_types
+from handlers.blocks.digests import describe_digest
 from handlers.blocks.source_health import describe_source_health
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.locks import SqlNamedLocks
@@ -36,7 +43,7 @@ from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog
 
 if TYPE_CHECKING:
-    from bot.jobs import RunSource
+    from bot.jobs import RunDigest, RunSource
     from bot.scheduler import CostbotScheduler
 
 
@@ -55,6 +62,8 @@ class Services:
     snapshots: SnapshotService
     source_status: SourceStatusService
     outbox: SqlOutbox
+    # Daily and weekly digests; None when the store keeps no alert ledger.
+    digests: DigestService | None = None
 
     def outbox_delivery(self, notifier: Notifier | None) -> OutboxDelivery:
         """Posts what the outbox holds through `notifier` (None: this process cannot post)."""
@@ -142,6 +151,43 @@ def build_services(
         snapshots,
         source_status,
         SqlOutbox(sessions),
+        build_digest_service(config, sessions, cost_store, freshness, coverage, today),
+    )
+
+
+def build_digest_service(
+    config: CostbotConfig,
+    sessions: sessionmaker[Session],
+    cost_store: SqlCostStore,
+    freshness: Freshness,
+    coverage: CoverageService,
+    today: Callable[[], date],
+) -> DigestService | None:
+    """The configured digests, claimed in the store's alert ledger."""
+    try:
+        from storage.repositories.alerts import SqlAlertLedger
+        from storage.repositories.budgets import SqlBudgetStore
+    except ImportError:  # a store without the alert tables
+        return None
+    budgets = BudgetService(
+        config.config_budgets(),
+        SqlBudgetStore(sessions),
+        SpendReader(cost_store, config.cost_basis),
+        today=today,
+        complete_through=freshness.complete_through,
+        editors=frozenset(config.alerts.budget_editors),
+        forecast_min_days=config.alerts.forecast_min_days,
+    )
+    return DigestService(
+        config.digests,
+        cost_store,
+        budgets,
+        SqlAlertLedger(sessions),
+        describe=describe_digest,
+        complete_through=freshness.complete_through,
+        untagged=coverage.untagged,
+        cost_basis=config.cost_basis,
+        fallback_channel=config.channels.default,
     )
 
 
@@ -184,14 +230,32 @@ def build_configured_sources(
     return built
 
 
-def build_job_scheduler(services: Services, run_source: RunSource) -> CostbotScheduler:
+def build_job_scheduler(
+    services: Services, run_source: RunSource, notifier: Notifier | None = None
+) -> CostbotScheduler:
     """This replica's schedule: the configured jobs, each run claimed in the store first."""
-    from bot.jobs import snapshot_jobs
+    from bot.jobs import digest_jobs, snapshot_jobs
     from bot.scheduler import build_scheduler  # APScheduler loads only for commands that run jobs
     from storage.locks import SqlJobClaims
 
     claims = SqlJobClaims(make_session_factory(services.engine))
-    return build_scheduler(snapshot_jobs(services.config.sources, run_source), claims)
+    jobs = snapshot_jobs(services.config.sources, run_source)
+    if services.digests is not None:
+        jobs += digest_jobs(services.digests.digests, send_digest_then_tell(services, notifier))
+    return build_scheduler(jobs, claims)
+
+
+def send_digest_then_tell(services: Services, notifier: Notifier | None) -> RunDigest:
+    """A scheduled digest: claim the one due at the slot's day, then post the outbox."""
+
+    def run_digest(digest: DigestConfig, slot: str) -> DigestResult:
+        assert services.digests is not None
+        day = datetime.fromisoformat(slot.replace("Z", "+00:00")).date()
+        result = services.digests.send(digest, day)
+        services.outbox_delivery(notifier).deliver_pending()
+        return result
+
+    return run_digest
 
 
 def snapshot_then_tell(services: Services, notifier: Notifier | None) -> RunSource:

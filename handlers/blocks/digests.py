@@ -18,7 +18,6 @@ from bot.services.digests import Digest, OpenAnomaly
 from bot.services.snapshot_state import OutboxFile
 from handlers.blocks.elements import _cap_blocks, _context, _header, _pack_sections, to_payload
 from handlers.blocks.text import _fallback, _money, _name
-from handlers.charts import DigestPanel, render_digest_png
 from handlers.formatting import format_change, format_money, format_share
 
 CURRENCIES_SHOWN = 3
@@ -172,6 +171,8 @@ def digest_text(digest: Digest) -> str:
 
 def digest_chart(digest: Digest) -> OutboxFile:
     """Daily cost of the last 30 complete days, stacked by the largest movers."""
+    from handlers.charts import DigestPanel, render_digest_png  # matplotlib only when drawing
+
     panels = []
     for section in digest.sections[:CURRENCIES_SHOWN]:
         rest = f"other {digest.child_dimension}s"

@@ -157,3 +157,24 @@ def test_an_empty_digest_still_describes_itself():
     text, blocks, image = describe_digest(empty)
     assert image is None and "No cost in" in json.dumps(blocks)
     assert text.startswith("Daily digest")
+
+
+def test_one_job_per_digest_at_its_time():
+    from datetime import UTC, datetime
+
+    from bot.jobs import digest_jobs
+    from bot.scheduler import latest_slot, next_run
+    from bot.settings_alerts import DigestConfig
+
+    daily = DigestConfig(channel="#cloud-costs", every="daily", at="9:05")
+    weekly = DigestConfig(channel="C0MLPLATF1", every="weekly", at="08:30", scope={"team": "ml"})
+    calls = []
+    jobs = digest_jobs([daily, weekly], lambda digest, slot: calls.append((digest, slot)))
+    assert [job.id for job in jobs] == ["digest:#cloud-costs:daily", "digest:C0MLPLATF1:weekly"]
+    assert [job.schedule.cron for job in jobs] == ["5 9 * * *", "30 8 * * mon"]
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)  # a Wednesday
+    assert latest_slot(jobs[0].schedule, now) == datetime(2026, 12, 2, 9, 5, tzinfo=UTC)
+    assert latest_slot(jobs[1].schedule, now) == datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
+    assert next_run(jobs[1].schedule, now) == datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
+    jobs[1].run("2026-11-30T08:30:00Z")
+    assert calls == [(weekly, "2026-11-30T08:30:00Z")]
