@@ -82,6 +82,7 @@ def render_digest_png(title: str, panels: Sequence[DigestPanel]) -> bytes:
             colour = _REST_COLOUR if name == panel.rest_name else _LAYER_COLOURS[index % 6]
             axes.bar(panel.days, heights, bottom=bottom, width=0.8, color=colour, label=name)
             bottom = [a + b for a, b in zip(bottom, heights, strict=True)]
+        axes.set_ylim(0, max(bottom, default=0.0) * 1.3 or 1.0)  # room for the legend
         currency = panel.currency
         axes.set_title(
             f"{title} ({currency})" if len(panels) > 1 else title, fontsize=10, loc="left"
