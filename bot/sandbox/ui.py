@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 
 from bot.sandbox.files import file_path
+from bot.sandbox.modal_submit import state_values
 from bot.sandbox.response_url import show_command_ack
 from bot.sandbox.signing import (
     SLACK_TIMEOUT_SECONDS,
@@ -80,7 +81,12 @@ def ui_blueprint(
     def workspace():
         with state.lock:
             channels = [
-                {"id": c.id, "name": c.name, "im_user": c.im_user} for c in state.channels.values()
+                {"id": c.id, "name": c.name, "im_user": c.im_user, "is_member": c.is_member}
+                for c in state.channels.values()
+            ]
+            usergroups = [
+                {"id": g.id, "handle": g.handle, "name": g.name, "users": list(g.users)}
+                for g in state.usergroups.values()
             ]
             users = [
                 {"id": u.id, "name": u.name, "real_name": u.real_name, "is_bot": u.is_bot}
@@ -94,6 +100,7 @@ def ui_blueprint(
                 "bot_url": state.bot_url,
                 "channels": channels,
                 "users": users,
+                "usergroups": usergroups,
             }
         )
 
@@ -147,9 +154,14 @@ def ui_blueprint(
             return _problem(str(exc))
         block_id, action_id = str(data.get("block_id")), str(data.get("action_id"))
         message, view = None, None
-        if data.get("view") == "home":
-            view = state.home_view(user_id)
+        if data.get("view") in ("home", "modal"):
+            view = state.home_view(user_id) if data["view"] == "home" else state.modals.top(user_id)
             blocks = view["blocks"] if view else []
+            if view and data["view"] == "modal" and isinstance(data.get("values"), dict):
+                try:  # what is entered in the modal so far travels with the action, as in Slack
+                    view["state"] = {"values": state_values(view, data["values"])}
+                except ValueError as exc:
+                    return _problem(str(exc))
         else:
             channel = state.find_channel(data.get("channel"))
             message = state.find_message(channel.id, str(data.get("ts"))) if channel else None
@@ -157,6 +169,11 @@ def ui_blueprint(
         element = find_element(blocks, block_id, action_id)
         if element is None:
             return _problem("no such action", 404)
+        if element.get("confirm") and data.get("confirmed") is not True:
+            # Slack asks first and sends nothing until the person confirms.
+            return jsonify(
+                {"status": None, "body": "", "error": None, "confirm": element["confirm"]}
+            )
         reply = send_block_action(
             state.bot_url,
             signing_secret,
