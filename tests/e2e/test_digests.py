@@ -39,7 +39,6 @@ def _billing(tmp_path: Path) -> Path:
 
 
 def test_the_digest_arrives_once_with_its_image(tmp_path: Path):
-    pytest.importorskip("storage.repositories.alerts")
     config = tmp_path / "costbot.yml"
     config.write_text('digests:\n  - {channel: "#cloud-costs", every: daily}\n')
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'costbot.db'}", today=TODAY)

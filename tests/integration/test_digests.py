@@ -68,7 +68,6 @@ def services(store, tmp_path: Path):
 @pytest.fixture
 def digests(services):
     """The app's digest service, on the store's own alert ledger."""
-    pytest.importorskip("storage.repositories.alerts")
     assert services.digests is not None
     return services
 
@@ -198,3 +197,15 @@ def test_cli_sends_each_digest_once(digests, store, tmp_path: Path, monkeypatch)
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def test_the_schedule_runs_each_digest_at_its_slot(digests):
+    from bot.app import build_job_scheduler
+
+    scheduler = build_job_scheduler(digests, lambda name, slot: None)
+    assert sorted(scheduler.specs) == ["digest:#cloud-costs:daily", "digest:#risk:weekly"]
+    job = scheduler.specs["digest:#risk:weekly"]
+    assert job.schedule.cron == "0 9 * * mon"
+    assert job.run("2024-09-30T09:00:00Z").status == "sent"  # the week of 23-29 September
+    assert job.run("2024-09-30T09:00:00Z").status == "already_sent"
+    assert digests.digests._ledger.record("digest:#risk:weekly:2024-09-23") is not None
