@@ -7,7 +7,6 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from slack_sdk import WebClient
 
 from bot.app import build_services
