@@ -58,8 +58,8 @@ def test_the_digest_arrives_once_with_its_image(tmp_path: Path):
         assert message.text.startswith("Daily digest · all cost · Tue 2026-12-01")
         body = json.dumps(message.blocks, ensure_ascii=False)
         assert "$16.00" in body and "covers Tue 2026-12-01" in body
-        (file_id,) = message.file_ids
-        image = sandbox.state.file(file_id)
+        (shown,) = [block for block in message.blocks if block.get("type") == "image"]
+        image = sandbox.state.file(shown["slack_file"]["id"])
         assert image is not None and image.content.startswith(b"\x89PNG\r\n\x1a\n")
         assert image.name == "costbot-daily-digest-2026-12-01.png"
     services.engine.dispose()

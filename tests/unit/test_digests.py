@@ -148,7 +148,7 @@ def test_blocks_stay_within_limits_with_many_anomalies_and_a_hostile_name():
     ]
     blocks = build_digest_blocks(digest(anomalies=many))
     payload = to_payload(blocks)  # slack_sdk validates every limit here
-    assert len(payload) <= 50
+    assert len(payload) < 50  # room for the image block the delivery adds
     assert "<!channel>" not in json.dumps(payload)
 
 
