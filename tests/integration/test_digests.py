@@ -147,6 +147,7 @@ def test_sent_once_then_already_sent(digests):
     assert dry.status == "dry_run" and digests.digests.due(_now()) != []
     first = digests.digests.send(daily, TODAY)
     assert first.status == "sent" and first.key == "digest:#cloud-costs:daily:2024-10-01"
+    assert digests.digests.due(_now()) == [digests.digests.digests[1]]  # the weekly one
     again = digests.digests.send(daily, TODAY)
     assert again.status == "already_sent" and again.key == first.key
     record = digests.digests._ledger.record(first.key)
