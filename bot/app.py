@@ -14,6 +14,7 @@ from bot.services.budgets import BudgetService
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
+from bot.services.digests import DigestResult, DigestService
 from bot.services.freshness import Freshness
 from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
@@ -24,13 +25,16 @@ from bot.services.source_status import SourceStatusService
 from bot.services.spend import SpendReader
 from bot.services.store_sources import SourceCatalog
 from bot.settings import CostbotConfig, Settings, load_config
+from bot.settings_alerts import DigestConfig
 from bot.sources.aws_cur.files import AwsCurFiles
 from bot.sources.azure_cost_export.files import AzureExportFiles
 from bot.sources.focus.source import FocusSource
 from bot.sources.registry import source_types
+from handlers.blocks.digests import describe_digest
 from handlers.blocks.source_health import describe_source_health
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.locks import SqlNamedLocks
+from storage.repositories.alerts import SqlAlertLedger
 from storage.repositories.budgets import SqlBudgetStore
 from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
@@ -39,7 +43,7 @@ from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog
 
 if TYPE_CHECKING:
-    from bot.jobs import RunSource
+    from bot.jobs import RunDigest, RunSource
     from bot.scheduler import CostbotScheduler
 
 
@@ -60,6 +64,7 @@ class Services:
     outbox: SqlOutbox
     # Slack's user groups are given to it once the Slack app exists (bot/slack_app.py).
     budgets: BudgetService
+    digests: DigestService
 
     def outbox_delivery(self, notifier: Notifier | None) -> OutboxDelivery:
         """Posts what the outbox holds through `notifier` (None: this process cannot post)."""
@@ -158,6 +163,17 @@ def build_services(
         source_status,
         SqlOutbox(sessions),
         budgets,
+        DigestService(
+            config.digests,
+            cost_store,
+            budgets,
+            SqlAlertLedger(sessions),
+            describe=describe_digest,
+            complete_through=freshness.complete_through,
+            untagged=coverage.untagged,
+            cost_basis=config.cost_basis,
+            fallback_channel=config.channels.default,
+        ),
     )
 
 
@@ -200,14 +216,32 @@ def build_configured_sources(
     return built
 
 
-def build_job_scheduler(services: Services, run_source: RunSource) -> CostbotScheduler:
+def build_job_scheduler(
+    services: Services, run_source: RunSource, notifier: Notifier | None = None
+) -> CostbotScheduler:
     """This replica's schedule: the configured jobs, each run claimed in the store first."""
-    from bot.jobs import snapshot_jobs
+    from bot.jobs import digest_jobs, snapshot_jobs
     from bot.scheduler import build_scheduler  # APScheduler loads only for commands that run jobs
     from storage.locks import SqlJobClaims
 
     claims = SqlJobClaims(make_session_factory(services.engine))
-    return build_scheduler(snapshot_jobs(services.config.sources, run_source), claims)
+    jobs = snapshot_jobs(services.config.sources, run_source)
+    if services.digests is not None:
+        jobs += digest_jobs(services.digests.digests, send_digest_then_tell(services, notifier))
+    return build_scheduler(jobs, claims)
+
+
+def send_digest_then_tell(services: Services, notifier: Notifier | None) -> RunDigest:
+    """A scheduled digest: claim the one due at the slot's day, then post the outbox."""
+
+    def run_digest(digest: DigestConfig, slot: str) -> DigestResult:
+        assert services.digests is not None
+        day = datetime.fromisoformat(slot.replace("Z", "+00:00")).date()
+        result = services.digests.send(digest, day)
+        services.outbox_delivery(notifier).deliver_pending()
+        return result
+
+    return run_digest
 
 
 def snapshot_then_tell(services: Services, notifier: Notifier | None) -> RunSource:

@@ -15,6 +15,7 @@ import typer
 
 from bot.app import Services, build_job_scheduler, build_services, snapshot_then_tell
 from bot.cli_budgets import budget_app
+from bot.cli_digests import digest_app
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
@@ -40,6 +41,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(budget_app, name="budget")
+app.add_typer(digest_app, name="digest")
 
 T = TypeVar("T")
 _KNOWN_ERRORS = (
@@ -264,7 +266,8 @@ def worker(config: ConfigOption = None) -> None:
 
 
 def _job_scheduler(services: Services) -> CostbotScheduler:
-    return build_job_scheduler(services, snapshot_then_tell(services, _notifier()))
+    notifier = _notifier()
+    return build_job_scheduler(services, snapshot_then_tell(services, notifier), notifier)
 
 
 @app.command()

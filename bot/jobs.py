@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
+from bot.domain.schedules import Schedule
 from bot.scheduler import JobSpec
+from bot.settings_alerts import DigestConfig
 from bot.sources.registry import SourceConfig
 
 # run_source(name, slot): take one snapshot of the named source for that slot (ISO 8601 UTC).
@@ -25,4 +27,26 @@ def snapshot_jobs(sources: Sequence[SourceConfig], run_source: RunSource) -> lis
             partial(run_source, source.name),
         )
         for source in sources
+    ]
+
+
+# run_digest(digest, slot): send the digest due at that slot (ISO 8601 UTC).
+RunDigest = Callable[[DigestConfig, str], object]
+
+
+def digest_job_id(digest: DigestConfig) -> str:
+    return f"digest:{digest.channel}:{digest.every}"
+
+
+def digest_schedule(digest: DigestConfig) -> Schedule:
+    """Daily at its time (UTC), or weekly at its time on Mondays."""
+    days = "mon" if digest.every == "weekly" else "*"
+    return Schedule(cron=f"{digest.minute} {digest.hour} * * {days}")
+
+
+def digest_jobs(digests: Sequence[DigestConfig], run_digest: RunDigest) -> list[JobSpec]:
+    """A `digest:<channel>:<every>` job for each configured digest, at its time."""
+    return [
+        JobSpec(digest_job_id(digest), digest_schedule(digest), partial(run_digest, digest))
+        for digest in digests
     ]

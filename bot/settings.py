@@ -201,6 +201,19 @@ class CostbotConfig(BaseModel):
             seen[scope] = index
         return self
 
+    @model_validator(mode="after")
+    def _one_digest_per_channel_and_kind(self) -> CostbotConfig:
+        seen: dict[tuple[str, str], int] = {}
+        for index, digest in enumerate(self.digests):
+            key = (digest.channel.removeprefix("#").lower(), digest.every)
+            if key in seen:
+                raise ValueError(
+                    f"digests[{index}]: {digest.channel} already has a {digest.every} digest "
+                    f"(digests[{seen[key]}]); keep one {digest.every} digest per channel"
+                )
+            seen[key] = index
+        return self
+
     def config_budgets(self) -> list[Budget]:
         """The budgets of the config file, as the domain knows them."""
         return [entry.budget(self.currency) for entry in self.budgets]

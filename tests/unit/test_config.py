@@ -119,3 +119,34 @@ def test_the_budget_examples_uncommented_are_valid_budgets(tmp_path):
     assert project.mentions == ("S0123ABCD",) and project.channel == "#fraud-detection"
     assert everything.scope.is_all and everything.period.value == "quarterly"
     assert config.alerts.budget_editors == ["U0123ABCD"]
+
+
+def test_the_digest_examples_validate(tmp_path):
+    """The commented `digests:` examples, uncommented, are a valid config."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    start = lines.index("digests: []")
+    block = ["digests:"]
+    for line in lines[start + 1 :]:
+        if line and not line.startswith(" "):
+            break
+        if line.startswith("  # "):
+            block.append("  " + line[4:])
+    uncommented = tmp_path / "digests.yml"
+    uncommented.write_text("\n".join(block) + "\n", encoding="utf-8")
+    digests = load_config(uncommented).digests
+    assert [(d.channel, d.every, d.at) for d in digests] == [
+        ("#cloud-costs", "daily", "09:00"),
+        ("#ml-platform", "weekly", "08:30"),
+    ]
+    assert str(digests[1].budget_scope()) == "team ml-platform"
+    assert load_config(EXAMPLE).digests == []
+
+
+def test_one_digest_per_channel_and_kind(tmp_path):
+    path = tmp_path / "c.yml"
+    path.write_text(
+        "digests:\n  - {channel: '#costs', every: daily}\n"
+        "  - {channel: costs, every: daily, scope: {team: ml}}\n"
+    )
+    with pytest.raises(ConfigError, match=r"digests\[1\]: costs already has a daily digest"):
+        load_config(path)
