@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,15 +13,23 @@ from pydantic import SecretStr
 from slack_sdk import WebClient
 
 from bot.app import Services, build_job_scheduler, build_services, snapshot_then_tell
+from bot.demo_budgets import DEMO_CHANNELS, DEMO_DIGESTS, budget_configs, demo_budgets
+from bot.domain.budget_records import budget_record
 from bot.logs import hide_secret
 from bot.sandbox import BackgroundServer, SandboxServer
 from bot.server import EVENTS_PATH, build_wsgi_app
+from bot.services.alert_ports import AuditEntry
+from bot.services.freshness import Freshness
+from bot.services.spend import SpendReader
 from bot.services.store_sources import other_sources
 from bot.settings import ConfigError, CostbotConfig, Settings, SlackSettings, load_config
+from bot.settings_alerts import BudgetConfig, ChannelsConfig, DigestConfig
 from bot.slack_app import build_bolt_app, health
 from bot.slack_notifier import SlackNotifier
 from bot.sources.demo_source import DemoSourceConfig
 from bot.sources.registry import ScheduleConfig
+from storage.db import make_session_factory
+from storage.repositories.budgets import SqlBudgetStore
 
 if TYPE_CHECKING:
     from bot.scheduler import CostbotScheduler
@@ -33,6 +42,7 @@ DEMO_DATABASE_ENV = "COSTBOT_DEMO_DATABASE_URL"
 # How often the demo source adds a day (until it reaches today).
 ADVANCE_SECONDS = 30
 DEMO_OPS_CHANNEL = "C0COSTOPS1"  # the sandbox's #costbot-ops
+DEMO_ACTOR = "demo"  # who set the demo's budgets, in the audit log
 # The sandbox's @budget-editors user group (Ada, its default user, is in it; Ben is not).
 DEMO_BUDGET_EDITOR = "S0BUDGET01"
 
@@ -102,13 +112,39 @@ def demo_config(
     alerts = config.alerts
     if not alerts.budget_editors:
         alerts = alerts.model_copy(update={"budget_editors": [DEMO_BUDGET_EDITOR]})
-    return config.model_copy(
-        update={
-            "sources": [source],
-            "ops_channel": config.ops_channel or DEMO_OPS_CHANNEL,
-            "alerts": alerts,
-        }
-    )
+    update: dict[str, object] = {
+        "sources": [source],
+        "ops_channel": config.ops_channel or DEMO_OPS_CHANNEL,
+        "alerts": alerts,
+    }
+    # The sandbox's channels and a daily digest, unless the config routes alerts itself.
+    if config.channels == ChannelsConfig():
+        update["channels"] = ChannelsConfig.model_validate(DEMO_CHANNELS)
+    if not config.digests:
+        update["digests"] = [DigestConfig.model_validate(d) for d in DEMO_DIGESTS]
+    return config.model_copy(update=update)
+
+
+def add_demo_budgets(services: Services) -> None:
+    """Store the demo's budgets, as if set from Slack (so Edit works on them), sized from the
+    cost just loaded (see bot/demo_budgets.py); nothing when any budget exists already."""
+    config = services.config
+    store = SqlBudgetStore(make_session_factory(services.engine))
+    if config.budgets or store.stored_budgets():
+        return
+    today = services.costs.today()
+    complete = Freshness(services.cost_store, [DEMO_SOURCE]).complete_through(today)
+    chosen = demo_budgets(SpendReader(services.cost_store, config.cost_basis), today, complete)
+    for entry in budget_configs(chosen, config.currency):
+        budget = BudgetConfig.model_validate(entry).budget(config.currency)
+        change = AuditEntry(
+            actor=DEMO_ACTOR,
+            action="budget.set",
+            subject=budget.scope.key(),
+            at=datetime.now(UTC),
+            after=budget_record(budget),
+        )
+        store.put_budget(budget, change)
 
 
 def build_demo_services(
@@ -154,6 +190,7 @@ def start_demo(
     )
     try:
         ensure_demo_data(services)
+        add_demo_budgets(services)
     except BaseException:
         services.engine.dispose()
         raise

@@ -90,3 +90,32 @@ def _forecast(
 def _round_up(amount: Decimal) -> Decimal:
     """Amounts a person would set: whole tens."""
     return (amount / 10).quantize(Decimal(1), rounding=ROUND_UP) * 10
+
+
+# Where the demo's alerts and digest go: the sandbox's team channels, #cloud-costs by default.
+DEMO_CHANNELS = {
+    "default": "#cloud-costs",
+    "by_project": {
+        "fraud-detection": "#fraud-detection",
+        "recsys": "#recsys",
+        "llm-chat": "#ml-platform",
+    },
+}
+DEMO_DIGESTS = [{"channel": "#cloud-costs", "every": "daily", "at": "09:00", "scope": "all"}]
+# Ben works on fraud detection: the fraud-detection budget's alerts mention him.
+DEMO_MENTIONS = {THRESHOLD_PROJECT: ["U0SANDBOX2"]}
+
+
+def budget_configs(budgets: list[DemoBudget], currency: str) -> list[dict[str, object]]:
+    """The `budgets:` entries of the demo config for `budgets`."""
+    return [
+        {
+            "project": budget.project,
+            "amount": budget.amount,
+            "currency": currency,
+            "period": budget.period.value,
+            "thresholds": list(budget.thresholds),
+            "mention": DEMO_MENTIONS.get(budget.project, []),
+        }
+        for budget in budgets
+    ]

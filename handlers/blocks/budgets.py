@@ -3,6 +3,8 @@ a set or delete changed. The same lines print in `costbot budget list` (plain, w
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -82,6 +84,9 @@ def _projection_text(line: BudgetLine) -> str:
     return text + " at period end"
 
 
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
 def _origin_text(line: BudgetLine, plain: bool) -> str:
     if line.origin == "config":
         text = "set in the config file"
@@ -90,6 +95,8 @@ def _origin_text(line: BudgetLine, plain: bool) -> str:
         return text
     if not line.updated_by:
         return "set in Slack"
+    if not _SLACK_USER.fullmatch(line.updated_by):  # set by costbot itself (demo, cli)
+        return f"set by {line.updated_by}"
     return f"set in Slack by {line.updated_by}" if plain else f"set by <@{line.updated_by}>"
 
 

@@ -19,15 +19,15 @@ def budgets(world):
 
 
 def test_an_editor_sets_a_budget_and_the_list_shows_it(world):
-    answer = texts(world.ask("budget set project fraud-detection $5,000 monthly #fraud-costs"))
-    assert "Budget for project fraud-detection set: none -> $5,000.00 monthly" in answer
+    answer = texts(world.ask("budget set project churn-model $5,000 monthly #churn-costs"))
+    assert "Budget for project churn-model set: none -> $5,000.00 monthly" in answer
 
     listed = world.ask("budget")
     shown = texts(listed)
-    assert "project fraud-detection" in shown and "of $5,000.00" in shown
+    assert "project churn-model" in shown and "of $5,000.00" in shown
     assert "% used" in shown and "of the period elapsed" in shown
     assert f"set by <@{ADA}>" in shown
-    [entry] = budgets(world).history(BudgetScope("project", "fraud-detection"))[:1]
+    [entry] = budgets(world).history(BudgetScope("project", "churn-model"))[:1]
     assert entry.actor == ADA and entry.action == "budget.set" and entry.before is None
 
 
@@ -40,9 +40,9 @@ def test_a_non_editor_is_refused_privately_and_nothing_changes(world):
     assert "only budget editors may change budgets" in texts(refusal)
     assert "<!subteam^S0BUDGET01>" in texts(refusal)
     assert refusal.ephemeral_to == BEN
-    reply = world.command("budget delete project fraud-detection", user=BEN)
+    reply = world.command("budget delete project churn-model", user=BEN)
     assert reply.status == 200 and "only budget editors" in reply.json()["text"]
-    assert budgets(world).stored_budget(BudgetScope("project", "fraud-detection")) is not None
+    assert budgets(world).stored_budget(BudgetScope("project", "churn-model")) is not None
     assert budgets(world).stored_budget(scope) is None
     assert budgets(world).history(scope) == []
 
