@@ -4,7 +4,6 @@ a set or delete changed. The same lines print in `costbot budget list` (plain, w
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
