@@ -83,6 +83,7 @@ def add_outbox_items(session: Session, items: list[OutboxItem], at: datetime) ->
         }
         for item in items
     ]
+    rows.sort(key=lambda row: row["key_hash"])  # one order for all writers: no deadlock
     if rows:
         connection = session.connection()
         insert = dialect_insert(connection, OutboxMessage.__table__).values(rows)
