@@ -165,7 +165,13 @@ class SqlOutbox:
             )
 
     def mark_failed(
-        self, message_id: int, error: str, *, give_up: bool, retry_at: datetime | None = None
+        self,
+        message_id: int,
+        error: str,
+        *,
+        give_up: bool,
+        retry_at: datetime | None = None,
+        counted: bool = True,
     ) -> None:
         with unit_of_work(self._sessions) as session:
             session.execute(
@@ -175,5 +181,6 @@ class SqlOutbox:
                     status="failed" if give_up else "pending",
                     claimed_until=retry_at,
                     last_error=error[:1000],
+                    attempts=OutboxMessage.attempts - (0 if counted else 1),
                 )
             )
