@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from slack_sdk import WebClient
@@ -18,11 +19,15 @@ from bot.settings import SlackSettings
 # Errors that say the bot cannot post in this channel at all (another channel may do).
 _CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 DEFAULT_RETRY_AFTER = 30.0
+_UPLOADS_REMEMBERED = 64
 
 
 class SlackNotifier:
     def __init__(self, client: WebClient) -> None:
         self._client = client
+        # Files already uploaded, by sha256 of their content: a message posted again (in its
+        # fallback channel, or after a failed post) shows the same upload.
+        self._uploaded: dict[str, str] = {}
 
     def post(
         self,
@@ -43,15 +48,22 @@ class SlackNotifier:
 
     def _image_block(self, file: OutboxFile) -> dict[str, Any]:
         """Upload without a channel (the file stays the bot's) and show it in the message."""
-        try:
-            upload = self._client.files_upload_v2(
-                file=file.content, filename=file.name, title=file.title or file.name
-            )
-        except SlackApiError as error:
-            raise _typed(error) from error
+        digest = hashlib.sha256(file.content).hexdigest()
+        file_id = self._uploaded.get(digest)
+        if file_id is None:
+            try:
+                upload = self._client.files_upload_v2(
+                    file=file.content, filename=file.name, title=file.title or file.name
+                )
+            except SlackApiError as error:
+                raise _typed(error) from error
+            file_id = str(upload["file"]["id"])
+            if len(self._uploaded) >= _UPLOADS_REMEMBERED:
+                self._uploaded.clear()
+            self._uploaded[digest] = file_id
         return {
             "type": "image",
-            "slack_file": {"id": upload["file"]["id"]},
+            "slack_file": {"id": file_id},
             "alt_text": file.title or file.name,
         }
 

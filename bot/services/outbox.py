@@ -38,11 +38,19 @@ class ChannelUnavailable(Exception):
 
 
 class RateLimited(Exception):
-    """Slack still answered 429 after the client's own retries: wait `retry_after` seconds."""
+    """Slack still answered 429 after the client's own retries: wait `retry_after` seconds.
 
-    def __init__(self, retry_after: float) -> None:
+    `channel` is the channel that was limited, when the delivery knows it (a fallback post)."""
+
+    def __init__(self, retry_after: float, channel: str | None = None) -> None:
         super().__init__(f"rate limited: retry after {retry_after:.0f} s")
         self.retry_after = retry_after
+        self.channel = channel
+
+
+def fallback_note(channel: str, reason: str) -> str:
+    """What a message posted in its fallback channel says first."""
+    return f"costbot could not post in <#{channel}> ({reason}): invite @costbot there."
 
 
 class Notifier(Protocol):
@@ -66,12 +74,14 @@ class OutboxDelivery:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
+        ticks: Callable[[], float] = time.monotonic,
         channel_interval: float = CHANNEL_INTERVAL_SECONDS,
     ) -> None:
         self._outbox = outbox
         self._notifier = notifier
         self._clock = clock
         self._sleep = sleep
+        self._ticks = ticks  # seconds, for pacing: the delivering thread sleeps between posts
         self._interval = channel_interval
         self._last_post: dict[str, float] = {}  # channel -> monotonic time of its last post
 
@@ -110,18 +120,22 @@ class OutboxDelivery:
                 break
             if message.channel in limited:
                 self._outbox.mark_failed(
-                    message.id, "rate limited", give_up=False, retry_at=limited[message.channel]
+                    message.id,
+                    "rate limited",
+                    give_up=False,
+                    retry_at=limited[message.channel],
+                    counted=False,
                 )
                 continue
             try:
                 where = self._post(message)
             except RateLimited as exc:
-                logger.warning(
-                    "Slack rate limits %s: retrying in %.0f s", message.channel, exc.retry_after
-                )
-                limited[message.channel] = self._clock() + timedelta(seconds=exc.retry_after)
+                channel = exc.channel or message.channel
+                logger.warning("Slack rate limits %s: retrying in %.0f s", channel, exc.retry_after)
+                retry_at = self._clock() + timedelta(seconds=exc.retry_after)
+                limited[channel] = limited[message.channel] = retry_at
                 self._outbox.mark_failed(
-                    message.id, str(exc), give_up=False, retry_at=limited[message.channel]
+                    message.id, str(exc), give_up=False, retry_at=retry_at, counted=False
                 )
                 continue
             except Exception as exc:  # any failure of the post: kept and retried, never lost
@@ -150,10 +164,7 @@ class OutboxDelivery:
                 exc.reason,
                 fallback,
             )
-            note = (
-                f"costbot could not post this in <#{message.channel}> ({exc.reason}): "
-                "invite @costbot there, and the next one goes there."
-            )
+            note = fallback_note(message.channel, exc.reason)
             blocks = [
                 {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
                 *message.blocks,
@@ -166,13 +177,15 @@ class OutboxDelivery:
         assert self._notifier is not None
         last = self._last_post.get(channel)
         if last is not None:
-            wait = self._interval - (time.monotonic() - last)
+            wait = self._interval - (self._ticks() - last)
             if wait > 0:
                 self._sleep(wait)
         try:
             return self._notifier.post(channel, text, blocks, file)
+        except RateLimited as exc:
+            raise RateLimited(exc.retry_after, channel) from exc
         finally:
-            self._last_post[channel] = time.monotonic()
+            self._last_post[channel] = self._ticks()
 
     def _failed(self, message: PendingMessage, exc: Exception) -> None:
         give_up = message.attempts >= GIVE_UP_AFTER

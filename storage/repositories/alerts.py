@@ -132,7 +132,9 @@ def _claim(session: Session, claims: Sequence[AlertClaim], at: datetime) -> set[
     }
     connection = session.connection()
     claimed: set[str] = set()
-    values = list(rows.values())
+    # In one order for every evaluator: two inserting the same keys in opposite orders would
+    # each wait for the other (a deadlock on PostgreSQL).
+    values = [rows[digest] for digest in sorted(rows)]
     for start in range(0, len(values), _CLAIMS_PER_STATEMENT):
         insert = dialect_insert(connection, AlertRow.__table__).values(
             values[start : start + _CLAIMS_PER_STATEMENT]
