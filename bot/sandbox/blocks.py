@@ -18,7 +18,7 @@ MAX_VIEW_BLOCKS = 100
 TEXT_TYPES = {"plain_text", "mrkdwn"}
 PLAIN = {"plain_text"}
 # Block types Slack knows that the checker does not look inside.
-OTHER_BLOCKS = {"rich_text", "file", "video", "table", "context_actions", "input"}
+OTHER_BLOCKS = {"rich_text", "file", "video", "table", "context_actions"}
 INTERACTIVE = {
     "button", "static_select", "external_select", "users_select", "conversations_select",
     "channels_select", "multi_static_select", "multi_external_select", "multi_users_select",
@@ -201,12 +201,54 @@ def _element(element: Any, at: str, problems: list[str]) -> None:
         problems.append(_err(f"unsupported type: {kind}", f"{at}/type"))
         return
     _string(element.get("action_id"), f"{at}/action_id", problems, limit=255)
+    if "confirm" in element:
+        _confirm(element["confirm"], f"{at}/confirm", problems)
+    if "options" in element:
+        most = 10 if kind in ("radio_buttons", "checkboxes") else 100
+        for i, option in enumerate(_list(element["options"], f"{at}/options", problems, most=most)):
+            _option(option, f"{at}/options/{i}", problems)
+    elif kind in ("static_select", "multi_static_select") and "option_groups" not in element:
+        problems.append(_err("must provide either options or option_groups", at))
+    elif kind in ("radio_buttons", "checkboxes"):
+        problems.append(_err("missing required field: options", at))
     if kind == "button":
         _text(element.get("text"), f"{at}/text", problems, limit=75, types=PLAIN)
         _string(element.get("value"), f"{at}/value", problems, limit=2000)
         _string(element.get("url"), f"{at}/url", problems, limit=3000)
         if element.get("style") not in (None, "primary", "danger"):
             problems.append(_err("must be one of the values: primary, danger", f"{at}/style"))
+
+
+def _confirm(obj: Any, at: str, problems: list[str]) -> None:
+    """A confirmation dialog: title, text, confirm and deny, with Slack's lengths."""
+    if not isinstance(obj, dict):
+        problems.append(_err("must provide an object", at))
+        return
+    for name, limit in (("title", 100), ("text", 300), ("confirm", 30), ("deny", 30)):
+        types = TEXT_TYPES if name == "text" else PLAIN
+        _text(obj.get(name), f"{at}/{name}", problems, limit=limit, types=types)
+    if obj.get("style") not in (None, "primary", "danger"):
+        problems.append(_err("must be one of the values: primary, danger", f"{at}/style"))
+
+
+def _option(obj: Any, at: str, problems: list[str]) -> None:
+    if not isinstance(obj, dict):
+        problems.append(_err("must provide an object", at))
+        return
+    _text(obj.get("text"), f"{at}/text", problems, limit=75)
+    _string(obj.get("value"), f"{at}/value", problems, limit=150, required=True)
+
+
+def _input(block: dict[str, Any], at: str, problems: list[str]) -> None:
+    _text(block.get("label"), f"{at}/label", problems, limit=2000, types=PLAIN)
+    if "hint" in block:
+        _text(block["hint"], f"{at}/hint", problems, limit=2000, types=PLAIN)
+    if "element" not in block:
+        problems.append(_err("missing required field: element", at))
+    elif isinstance(block["element"], dict) and block["element"].get("type") == "button":
+        problems.append(_err("unsupported type: button", f"{at}/element/type"))
+    else:
+        _element(block["element"], f"{at}/element", problems)
 
 
 _BLOCK_CHECKS = {
@@ -217,6 +259,7 @@ _BLOCK_CHECKS = {
     "image": _image,
     "actions": _actions,
     "markdown": _markdown,
+    "input": _input,
 }
 
 
@@ -246,8 +289,9 @@ def with_ids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for block in out:
         block.setdefault("block_id", secrets.token_urlsafe(4)[:5])
         elements = list(block.get("elements") or [])
-        if isinstance(block.get("accessory"), dict):
-            elements.append(block["accessory"])
+        for key in ("accessory", "element"):  # a section's accessory, an input's element
+            if isinstance(block.get(key), dict):
+                elements.append(block[key])
         for element in elements:
             if isinstance(element, dict) and element.get("type") in INTERACTIVE:
                 element.setdefault("action_id", secrets.token_urlsafe(4)[:5])

@@ -11,7 +11,7 @@ from bot.sandbox.blocks import (
     slack_file_ids,
     with_ids,
 )
-from bot.sandbox.state import Message, SandboxState
+from bot.sandbox.state import Channel, Message, SandboxState
 from bot.sandbox.web_api import ApiError, MethodCall, method
 
 
@@ -45,10 +45,20 @@ def _content(call: MethodCall) -> tuple[str, list[dict[str, Any]]]:
         raise ApiError(exc.code, exc.messages) from None
 
 
+def _postable_channel(call: MethodCall) -> Channel:
+    """The channel to post in: the bot must be a member (DMs always work), as in Slack."""
+    channel = call.channel()
+    if channel.is_archived:
+        raise ApiError("is_archived")
+    if not channel.im_user and not channel.is_member:
+        raise ApiError("not_in_channel")
+    return channel
+
+
 @method("chat.postMessage")
 def post_message(call: MethodCall) -> dict[str, Any]:
     state = call.state
-    channel = call.channel()
+    channel = _postable_channel(call)
     text, blocks = _content(call)
     message = state.add_message(
         Message(
@@ -67,7 +77,7 @@ def post_message(call: MethodCall) -> dict[str, Any]:
 @method("chat.postEphemeral")
 def post_ephemeral(call: MethodCall) -> dict[str, Any]:
     state = call.state
-    channel = call.channel()
+    channel = _postable_channel(call)
     user_id = call.require("user")
     if state.user(user_id) is None:
         raise ApiError("user_not_in_channel")

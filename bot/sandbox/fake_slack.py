@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-# chat and files register their Web API methods on import.
-from bot.sandbox import chat, files  # noqa: F401
+# chat, files, user groups and views register their Web API methods on import.
+from bot.sandbox import chat, files, usergroups_api, views_api  # noqa: F401
 from bot.sandbox.files import files_blueprint
 from bot.sandbox.guard import guard_sandbox
+from bot.sandbox.modal_ui import modal_blueprint
 from bot.sandbox.response_url import response_blueprint
 from bot.sandbox.signing import SLACK_TIMEOUT_SECONDS
 from bot.sandbox.state import SandboxState
@@ -50,4 +51,7 @@ def create_fake_slack(
     app.register_blueprint(files_blueprint(state))
     app.register_blueprint(response_blueprint(state))
     app.register_blueprint(ui_blueprint(state, signing_secret=signing_secret, timeout=bot_timeout))
+    app.register_blueprint(
+        modal_blueprint(state, signing_secret=signing_secret, timeout=bot_timeout)
+    )
     return app

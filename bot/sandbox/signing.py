@@ -75,10 +75,6 @@ def post_signed(
         return BotReply(0, "", error="timeout" if timed_out else "unreachable")
 
 
-def _trigger_id() -> str:
-    return f"{int(time.time())}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
-
-
 def _user(state: SandboxState, user_id: str) -> dict[str, str]:
     user = state.user(user_id)
     name = user.name if user else user_id
@@ -111,7 +107,7 @@ def slash_command_form(
         "api_app_id": state.app_id,
         "is_enterprise_install": "false",
         "response_url": response_url or state.new_response_url(channel_id, user_id),
-        "trigger_id": _trigger_id(),
+        "trigger_id": state.modals.new_trigger(user_id),
     }
 
 
@@ -177,7 +173,7 @@ def block_actions_payload(
         "user": _user(state, user_id),
         "api_app_id": state.app_id,
         "token": VERIFICATION_TOKEN,
-        "trigger_id": _trigger_id(),
+        "trigger_id": state.modals.new_trigger(user_id),
         "team": {"id": state.team_id, "domain": state.team_domain},
         "enterprise": None,
         "is_enterprise_install": False,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.sandbox.modals import ModalStore
 
 RESPONSE_URL_TTL_SECONDS = 30 * 60  # Slack: a response_url works for 30 minutes...
 RESPONSE_URL_MAX_USES = 5  # ...and up to five times.
@@ -53,6 +56,8 @@ class Channel:
     purpose: str = ""
     is_private: bool = False
     im_user: str | None = None  # set on direct-message channels
+    is_member: bool = True  # whether the bot is in it (chat.postMessage needs that)
+    is_archived: bool = False
 
     def to_slack(self, created: int) -> dict[str, Any]:
         if self.im_user:
@@ -67,9 +72,9 @@ class Channel:
             "is_im": False,
             "is_mpim": False,
             "is_private": self.is_private,
-            "is_archived": False,
+            "is_archived": self.is_archived,
             "is_general": self.name == "general",
-            "is_member": True,
+            "is_member": self.is_member,
             "topic": {"value": "", "creator": "", "last_set": 0},
             "purpose": {"value": self.purpose, "creator": "", "last_set": 0},
         }
@@ -148,6 +153,56 @@ DEFAULT_CHANNELS = (
     Channel("C0RECSYS01", "recsys", "Recommendations team"),
     Channel("C0COSTS001", "cloud-costs", "Where costbot posts digests and alerts"),
     Channel("C0COSTOPS1", "costbot-ops", "Where costbot says a billing source stopped arriving"),
+    # The one channel costbot has not been invited to: posting there answers not_in_channel.
+    Channel("C0RESEARCH", "research", "Research team", is_member=False),
+)
+
+
+@dataclass(frozen=True)
+class UserGroup:
+    """A Slack user group ("subteam"), mentioned in mrkdwn as ``<!subteam^S...>``."""
+
+    id: str
+    handle: str
+    name: str
+    description: str = ""
+    users: tuple[str, ...] = ()
+
+    def to_slack(self, team_id: str, created: int, *, include_users: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "team_id": team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": self.name,
+            "description": self.description,
+            "handle": self.handle,
+            "is_external": False,
+            "date_create": created,
+            "date_update": created,
+            "date_delete": 0,
+            "auto_type": None,
+            "created_by": "USLACKBOT",
+            "updated_by": "USLACKBOT",
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+            "user_count": len(self.users),
+        }
+        if include_users:
+            out["users"] = list(self.users)
+        return out
+
+
+# @budget-editors holds Ada, the user the page acts as by default, so the demo user may edit
+# budgets; Ben and Chen are outside it (switch "Acting as" to see a refusal).
+DEFAULT_USERGROUPS = (
+    UserGroup(
+        "S0BUDGET01",
+        "budget-editors",
+        "Budget editors",
+        "May set and delete budgets",
+        ("U0SANDBOX1",),
+    ),
 )
 
 
@@ -162,6 +217,7 @@ class SandboxState:
         team_name: str = "Costbot Sandbox",
         users: Iterable[User] = DEFAULT_USERS,
         channels: Iterable[Channel] = DEFAULT_CHANNELS,
+        usergroups: Iterable[UserGroup] = DEFAULT_USERGROUPS,
         bot_user: User | None = None,
         bot_id: str = "B0COSTBOT1",
         app_id: str = "A0COSTBOT1",
@@ -175,6 +231,7 @@ class SandboxState:
         self.users: dict[str, User] = {u.id: u for u in (*users, self.bot_user, SLACKBOT)}
         self.sandbox_user_id = next(u.id for u in self.users.values() if not u.is_bot)
         self.channels: dict[str, Channel] = {c.id: c for c in channels}
+        self.usergroups: dict[str, UserGroup] = {g.id: g for g in usergroups}
         self.created = int(clock())
         self.base_url = "http://127.0.0.1"  # set by the server once it knows its port
         self.bot_url: str | None = None  # where slash commands and interactions are sent
@@ -187,6 +244,7 @@ class SandboxState:
         self._faults: dict[str, list[Fault]] = {}
         self._response_urls: dict[str, ResponseUrl] = {}
         self._last_micros = 0
+        self.modals = ModalStore(self)  # trigger ids and each user's open modal (modals.py)
 
     # -- ids and timestamps ------------------------------------------------------------
     def next_ts(self) -> str:
@@ -218,6 +276,16 @@ class SandboxState:
             if ref in self.users:
                 return self.open_dm(ref)
             return None
+
+    def set_member(self, channel_id: str, is_member: bool = True) -> Channel:
+        """Invite the bot to a channel (or remove it), as /invite @costbot would."""
+        with self.lock:
+            channel = dataclasses.replace(self.channels[channel_id], is_member=is_member)
+            self.channels[channel_id] = channel
+            return channel
+
+    def usergroup(self, group_id: str) -> UserGroup | None:
+        return self.usergroups.get(group_id)
 
     def open_dm(self, user_id: str) -> Channel:
         with self.lock:

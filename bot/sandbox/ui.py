@@ -80,7 +80,12 @@ def ui_blueprint(
     def workspace():
         with state.lock:
             channels = [
-                {"id": c.id, "name": c.name, "im_user": c.im_user} for c in state.channels.values()
+                {"id": c.id, "name": c.name, "im_user": c.im_user, "is_member": c.is_member}
+                for c in state.channels.values()
+            ]
+            usergroups = [
+                {"id": g.id, "handle": g.handle, "name": g.name, "users": list(g.users)}
+                for g in state.usergroups.values()
             ]
             users = [
                 {"id": u.id, "name": u.name, "real_name": u.real_name, "is_bot": u.is_bot}
@@ -94,6 +99,7 @@ def ui_blueprint(
                 "bot_url": state.bot_url,
                 "channels": channels,
                 "users": users,
+                "usergroups": usergroups,
             }
         )
 
@@ -147,8 +153,8 @@ def ui_blueprint(
             return _problem(str(exc))
         block_id, action_id = str(data.get("block_id")), str(data.get("action_id"))
         message, view = None, None
-        if data.get("view") == "home":
-            view = state.home_view(user_id)
+        if data.get("view") in ("home", "modal"):
+            view = state.home_view(user_id) if data["view"] == "home" else state.modals.top(user_id)
             blocks = view["blocks"] if view else []
         else:
             channel = state.find_channel(data.get("channel"))
@@ -157,6 +163,11 @@ def ui_blueprint(
         element = find_element(blocks, block_id, action_id)
         if element is None:
             return _problem("no such action", 404)
+        if element.get("confirm") and data.get("confirmed") is not True:
+            # Slack asks first and sends nothing until the person confirms.
+            return jsonify(
+                {"status": None, "body": "", "error": None, "confirm": element["confirm"]}
+            )
         reply = send_block_action(
             state.bot_url,
             signing_secret,

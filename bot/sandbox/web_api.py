@@ -18,6 +18,7 @@ from bot.sandbox.blocks import MAX_VIEW_BLOCKS, block_problems, with_ids
 from bot.sandbox.state import Channel, SandboxState
 
 APP_TOKEN_METHODS = {"apps.connections.open"}
+TRUE = ("true", "1", True, 1)
 
 
 class ApiError(Exception):
@@ -202,8 +203,13 @@ def conversations_list(call: MethodCall) -> dict[str, Any]:
         start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
     except (ValueError, IndexError):
         raise ApiError("invalid_cursor") from None
+    skip_archived = call.get("exclude_archived") in TRUE
     with call.state.lock:
-        channels = [c for c in call.state.channels.values() if _kind(c) in types]
+        channels = [
+            c
+            for c in call.state.channels.values()
+            if _kind(c) in types and not (skip_archived and c.is_archived)
+        ]
     page = channels[start : start + limit]
     more = start + limit < len(channels)
     next_cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
@@ -216,6 +222,20 @@ def conversations_list(call: MethodCall) -> dict[str, Any]:
 @method("conversations.info")
 def conversations_info(call: MethodCall) -> dict[str, Any]:
     return {"channel": call.channel().to_slack(call.state.created)}
+
+
+@method("conversations.join")
+def conversations_join(call: MethodCall) -> dict[str, Any]:
+    """A bot may join a public channel by itself (channels:join); a private one needs an invite."""
+    channel = call.channel()
+    if channel.im_user:
+        raise ApiError("method_not_supported_for_channel_type")
+    if channel.is_private and not channel.is_member:
+        raise ApiError("channel_not_found")
+    if channel.is_archived:
+        raise ApiError("is_archived")
+    joined = call.state.set_member(channel.id)
+    return {"channel": joined.to_slack(call.state.created)}
 
 
 @method("apps.connections.open")

@@ -52,6 +52,10 @@ const Mrkdwn = (() => {
     if (target.startsWith("#")) {
       return element("span", "mention", "#" + (label || ctx.channelName?.(target.slice(1)) || target.slice(1)));
     }
+    if (target.startsWith("!subteam^")) {  // <!subteam^S123> names a user group
+      const id = target.slice("!subteam^".length);
+      return element("span", "mention", "@" + (ctx.groupHandle?.(id) || label.replace(/^@/, "") || id));
+    }
     if (target.startsWith("!")) {
       const word = target.slice(1).split("^")[0];
       const special = ["here", "channel", "everyone"].includes(word) ? "@" + word : label;

@@ -49,6 +49,7 @@ function reportBot(reply, where) {
 const ctx = {
   userName: (id) => app.workspace.users.find((u) => u.id === id)?.real_name,
   channelName: (id) => app.workspace.channels.find((c) => c.id === id)?.name,
+  groupHandle: (id) => app.workspace.usergroups?.find((g) => g.id === id)?.handle,
 };
 
 function navButton(label, active, onClick) {
@@ -93,7 +94,8 @@ function openChannel(id) {
   $("composer-input").placeholder = `Message ${name} — try /cost top project`;
   window.location.hash = id;
   notice("");
-  showView("channel", name, channel.im_user ? "Direct message" : "");
+  const about = channel.im_user ? "Direct message" : channel.is_member ? "" : `${app.workspace.bot.name} is not a member`;
+  showView("channel", name, about);
 }
 
 async function openHome() {
@@ -220,7 +222,7 @@ async function start() {
   $("app-home-link").addEventListener("click", openHome);
   $("user-select").addEventListener("change", (event) => {
     app.user = event.target.value;
-    app.view === "home" ? openHome() : showView("channel", $("title").textContent, "");
+    app.view === "home" ? openHome() : openChannel(app.channel);
   });
   const wanted = window.location.hash.slice(1);
   const first = app.workspace.channels.find((c) => c.id === wanted) || app.workspace.channels[0];
