@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.allocation import AllocationRules
+from bot.domain.budgets import Budget, BudgetScope
+from bot.services.alert_ports import AuditEntry, BudgetStore, ChannelDirectory, StoredBudget
+from bot.services.alert_routing import AlertRouter
+from bot.services.alert_rules.anomalies import AnomalyRule
+from bot.services.alerts import AlertService
+from bot.services.budgets import BudgetService
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
+from bot.services.errors import UserFacingError
 from bot.services.freshness import Freshness
 from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
@@ -20,12 +30,14 @@ from bot.services.outbox import Notifier, OutboxDelivery
 from bot.services.snapshot_ports import CallCounter, SourceContext, SourceError
 from bot.services.snapshots import ConfiguredSource, SnapshotService, SourceRunResult
 from bot.services.source_status import SourceStatusService
+from bot.services.spend import SpendReader
 from bot.services.store_sources import SourceCatalog
-from bot.settings import CostbotConfig, Settings, load_config
+from bot.settings import CostbotConfig, Settings, SlackSettings, load_config
 from bot.sources.aws_cur.files import AwsCurFiles
 from bot.sources.azure_cost_export.files import AzureExportFiles
 from bot.sources.focus.source import FocusSource
 from bot.sources.registry import source_types
+from handlers.blocks.alerts import describe_alert
 from handlers.blocks.source_health import describe_source_health
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.locks import SqlNamedLocks
@@ -34,6 +46,8 @@ from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog
+
+logger = logging.getLogger("costbot.app")
 
 if TYPE_CHECKING:
     from bot.jobs import RunSource
@@ -55,6 +69,9 @@ class Services:
     snapshots: SnapshotService
     source_status: SourceStatusService
     outbox: SqlOutbox
+    # Budgets and alerts; None when this build has no alert ledger in its store.
+    budgets: BudgetService | None = None
+    alerts: AlertService | None = None
 
     def outbox_delivery(self, notifier: Notifier | None) -> OutboxDelivery:
         """Posts what the outbox holds through `notifier` (None: this process cannot post)."""
@@ -128,6 +145,8 @@ def build_services(
     source_status = SourceStatusService(
         configured, state, cost_store, next_run, freshness, today=today
     )
+    budgets = build_budget_service(config, sessions, cost_store, freshness, today)
+    alerts = build_alert_service(config, sessions, cost_store, freshness, budgets)
     return Services(
         settings,
         config,
@@ -142,7 +161,101 @@ def build_services(
         snapshots,
         source_status,
         SqlOutbox(sessions),
+        budgets,
+        alerts,
     )
+
+
+def build_budget_service(
+    config: CostbotConfig,
+    sessions: sessionmaker[Session],
+    cost_store: SqlCostStore,
+    freshness: Freshness,
+    today: Callable[[], date],
+) -> BudgetService:
+    """The config's budgets and those set from Slack (when the store keeps them)."""
+    try:
+        from storage.repositories.budgets import SqlBudgetStore
+
+        store: BudgetStore = SqlBudgetStore(sessions)
+    except ImportError:
+        store = ConfigBudgetsOnly()
+    return BudgetService(
+        config.config_budgets(),
+        store,
+        SpendReader(cost_store, config.cost_basis),
+        today=today,
+        complete_through=freshness.complete_through,
+        editors=frozenset(config.alerts.budget_editors),
+        forecast_min_days=config.alerts.forecast_min_days,
+    )
+
+
+def build_alert_service(
+    config: CostbotConfig,
+    sessions: sessionmaker[Session],
+    cost_store: SqlCostStore,
+    freshness: Freshness,
+    budgets: BudgetService,
+) -> AlertService | None:
+    """Alerts on the store's ledger, routed through Slack's channel list when a token is set."""
+    try:
+        from storage.repositories.alerts import SqlAlertLedger
+    except ImportError:
+        return None
+    alerts = config.alerts
+    anomalies = None
+    if alerts.anomaly.enabled and alerts.anomaly.dimensions:
+        anomalies = AnomalyRule(
+            cost_store,
+            config.cost_basis,
+            alerts.anomaly.settings(),
+            alerts.anomaly.dimensions,
+            default_currency=config.currency,
+        )
+    return AlertService(
+        budgets,
+        SqlAlertLedger(sessions),
+        SqlNamedLocks(sessions),
+        AlertRouter(config.channels, build_channel_directory(SlackSettings())),
+        describe_alert,
+        anomalies=anomalies,
+        complete_through=freshness.complete_through,
+        forecast_step=alerts.forecast_step,
+        forecast_min_days=alerts.forecast_min_days,
+        max_per_channel=alerts.max_per_channel,
+    )
+
+
+def build_channel_directory(slack: SlackSettings) -> ChannelDirectory | None:
+    """Slack's channel list (names to ids, membership); None without a bot token."""
+    if slack.slack_bot_token is None or not slack.slack_bot_token.get_secret_value():
+        return None
+    from slack_sdk import WebClient
+
+    from bot.slack_directory import SlackChannelDirectory
+
+    client = WebClient(
+        token=slack.slack_bot_token.get_secret_value(), base_url=slack.costbot_slack_api_url
+    )
+    return SlackChannelDirectory(client)
+
+
+class ConfigBudgetsOnly:
+    """A BudgetStore for a store without a budgets table: the config's budgets are all there
+    are, and setting one from Slack says so."""
+
+    def stored_budgets(self) -> list[StoredBudget]:
+        return []
+
+    def put_budget(self, budget: Budget, entry: AuditEntry) -> StoredBudget | None:
+        raise UserFacingError("Budgets cannot be stored here; set them in the config file.")
+
+    def remove_budget(self, scope: BudgetScope, entry: AuditEntry) -> StoredBudget | None:
+        raise UserFacingError("Budgets cannot be stored here; set them in the config file.")
+
+    def audit_log(self, subject: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        return []
 
 
 @dataclass(frozen=True)
@@ -184,23 +297,46 @@ def build_configured_sources(
     return built
 
 
-def build_job_scheduler(services: Services, run_source: RunSource) -> CostbotScheduler:
+def build_job_scheduler(
+    services: Services, run_source: RunSource, notifier: Notifier | None = None
+) -> CostbotScheduler:
     """This replica's schedule: the configured jobs, each run claimed in the store first."""
-    from bot.jobs import snapshot_jobs
+    from bot.jobs import alert_jobs, snapshot_jobs
     from bot.scheduler import build_scheduler  # APScheduler loads only for commands that run jobs
     from storage.locks import SqlJobClaims
 
     claims = SqlJobClaims(make_session_factory(services.engine))
-    return build_scheduler(snapshot_jobs(services.config.sources, run_source), claims)
+    jobs = snapshot_jobs(services.config.sources, run_source)
+    if services.alerts is not None:
+        jobs += alert_jobs(services.config.alerts.every, evaluate_then_tell(services, notifier))
+    return build_scheduler(jobs, claims)
+
+
+def evaluate_then_tell(services: Services, notifier: Notifier | None) -> Callable[[str], object]:
+    """A scheduled alert evaluation, then delivery of what it claimed."""
+
+    def evaluate(slot: str) -> object:
+        assert services.alerts is not None
+        report = services.alerts.evaluate()
+        services.outbox_delivery(notifier).deliver_pending()
+        return report
+
+    return evaluate
 
 
 def snapshot_then_tell(services: Services, notifier: Notifier | None) -> RunSource:
-    """A scheduled snapshot: run the source for its slot, then post what the outbox holds."""
+    """A scheduled snapshot: run the source for its slot, evaluate alerts when it ingested
+    something, then post what the outbox holds."""
 
     def run_source(name: str, slot: str) -> SourceRunResult:
         from bot.scheduler import still_held  # the one module that knows APScheduler
 
         result = services.snapshots.run_source(name, slot=slot, still_held=still_held)
+        if services.alerts is not None and result.status == "ok" and result.units_read:
+            try:
+                services.alerts.evaluate()
+            except Exception:  # the snapshot stands; the alerts job evaluates again on schedule
+                logger.exception("alert evaluation after snapshot %s failed", name)
         services.outbox_delivery(notifier).deliver_pending()
         if result.status == "failed":
             # Recorded in the source's health already; the slot's claim records it as failed.

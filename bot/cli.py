@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from bot.app import Services, build_job_scheduler, build_services, snapshot_then_tell
+from bot.cli_alerts import alerts_app
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
@@ -38,6 +39,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(alerts_app, name="alerts")
 
 T = TypeVar("T")
 _KNOWN_ERRORS = (
@@ -180,6 +182,8 @@ def snapshot(
     _start_logging()
     services = _services(config)
     results = _run(lambda: services.snapshots.run(source or None))
+    if services.alerts is not None and any(r.status == "ok" and r.units_read for r in results):
+        _run(services.alerts.evaluate)
     services.outbox_delivery(_notifier()).deliver_pending()
     if as_json:
         typer.echo(json.dumps({"sources": [result.as_json() for result in results]}))
@@ -262,7 +266,8 @@ def worker(config: ConfigOption = None) -> None:
 
 
 def _job_scheduler(services: Services) -> CostbotScheduler:
-    return build_job_scheduler(services, snapshot_then_tell(services, _notifier()))
+    notifier = _notifier()
+    return build_job_scheduler(services, snapshot_then_tell(services, notifier), notifier)
 
 
 @app.command()

@@ -162,7 +162,7 @@ def start_demo(
     sandbox.bot_url = bot_server.start() + EVENTS_PATH
     # The demo source advances on the real schedule, telling the sandbox's #costbot-ops.
     notifier = SlackNotifier(WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url))
-    jobs = build_job_scheduler(services, snapshot_then_tell(services, notifier))
+    jobs = build_job_scheduler(services, snapshot_then_tell(services, notifier), notifier)
     jobs.start()
     outbox = services.outbox_delivery(notifier).start_loop()
     return RunningDemo(sandbox, bot_server, services, signing_secret, jobs, outbox)

@@ -26,3 +26,13 @@ def snapshot_jobs(sources: Sequence[SourceConfig], run_source: RunSource) -> lis
         )
         for source in sources
     ]
+
+
+ALERTS_JOB = "alerts:evaluate"
+
+
+def alert_jobs(every: str, evaluate: Callable[[str], object]) -> list[JobSpec]:
+    """The `alerts:evaluate` job on `alerts.every` (besides the evaluation after a snapshot)."""
+    from bot.domain.schedules import Schedule, parse_every
+
+    return [JobSpec(ALERTS_JOB, Schedule(every=parse_every(every)), evaluate)]

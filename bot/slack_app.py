@@ -86,6 +86,8 @@ def _build_bolt_app(services: Services, settings: SlackSettings, secret: str | N
             today=services.costs.today,
             installed=learn_installed_app(app.client, settings),
             deliveries=services.deliveries,
+            budgets=services.budgets,
+            alerts=services.alerts,
         ),
     )
     return app

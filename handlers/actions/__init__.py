@@ -8,6 +8,7 @@ from handlers import HandlerServices
 
 
 def register(app: App, services: HandlerServices) -> None:
-    from handlers.actions import answers
+    from handlers.actions import alerts, answers
 
     answers.register(app, services)
+    alerts.register(app, services)

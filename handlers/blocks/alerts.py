@@ -6,10 +6,11 @@ carries the mentions, so notifications fire). Buttons carry the alert's key only
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, Block
+from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock
 
 from bot.domain.anomaly import Driver
 from bot.services.alert_facts import (
@@ -25,14 +26,18 @@ from handlers.blocks.elements import (
     _button,
     _cap_blocks,
     _context,
+    _mrkdwn,
     _pack_sections,
     _section,
     to_payload,
 )
+from handlers.blocks.limits import MAX_CONTEXT_TEXT
 from handlers.button_values import AlertRef, encode
 from handlers.formatting import escape_mrkdwn, format_money
 
 SNOOZE_LABEL = "Snooze 7 days"
+ACKNOWLEDGED_BLOCK = "alert_acknowledged"
+SNOOZED_BLOCK = "alert_snoozed"
 
 
 def describe_alert(message: AlertMessage) -> tuple[str, list[dict[str, Any]]]:
@@ -71,6 +76,21 @@ def build_alert_actions(key: str) -> ActionsBlock:
             _button("Acknowledge", ActionId.ALERT_ACKNOWLEDGE.value, value),
         ],
     )
+
+
+def build_acknowledged_context(user_id: str) -> ContextBlock:
+    return ContextBlock(
+        block_id=ACKNOWLEDGED_BLOCK,
+        elements=[_mrkdwn(f":white_check_mark: Acknowledged by <@{user_id}>", MAX_CONTEXT_TEXT)],
+    )
+
+
+def build_snoozed_context(user_id: str, until: datetime) -> ContextBlock:
+    text = (
+        f":zzz: Snoozed by <@{user_id}> until {until:%Y-%m-%d %H:%M} UTC: no alerts for this "
+        "scope until then."
+    )
+    return ContextBlock(block_id=SNOOZED_BLOCK, elements=[_mrkdwn(text, MAX_CONTEXT_TEXT)])
 
 
 def _mentions(delivery: Delivery) -> str:
