@@ -38,6 +38,8 @@ from handlers.formatting import escape_mrkdwn, format_money
 SNOOZE_LABEL = "Snooze 7 days"
 ACKNOWLEDGED_BLOCK = "alert_acknowledged"
 SNOOZED_BLOCK = "alert_snoozed"
+# Headlines named in a summary's fallback text (the blocks list more, within Slack's limits).
+SUMMARY_TEXT_LINES = 20
 
 
 def describe_alert(message: AlertMessage) -> tuple[str, list[dict[str, Any]]]:
@@ -210,7 +212,9 @@ def _bullets(found, money) -> list[str]:
 def _summary(f: SummaryFacts) -> tuple[str, list[Block]]:
     lines = [f"• {escape_mrkdwn(line.headline)}" for line in f.lines]
     title = f"{len(f.lines)} more cost alerts for this channel"
-    text = f"{title}: " + "; ".join(line.headline for line in f.lines) + "."
+    named = "; ".join(line.headline for line in f.lines[:SUMMARY_TEXT_LINES])
+    more = len(f.lines) - SUMMARY_TEXT_LINES
+    text = f"{title}: {named}" + (f"; and {more:,} more." if more > 0 else ".")
     blocks: list[Block] = [_section(f":bell: *{title}*"), *_pack_sections(lines)]
     blocks.append(
         _context(
