@@ -146,7 +146,14 @@ def build_services(
         configured, state, cost_store, next_run, freshness, today=today
     )
     budgets = build_budget_service(config, sessions, cost_store, freshness, today)
-    alerts = build_alert_service(config, sessions, cost_store, freshness, budgets)
+    alerts = build_alert_service(
+        config,
+        sessions,
+        cost_store,
+        freshness,
+        budgets,
+        SourceContextFactory(rules, pinned_today).now,
+    )
     return Services(
         settings,
         config,
@@ -197,6 +204,7 @@ def build_alert_service(
     cost_store: SqlCostStore,
     freshness: Freshness,
     budgets: BudgetService,
+    clock: Callable[[], datetime],
 ) -> AlertService | None:
     """Alerts on the store's ledger, routed through Slack's channel list when a token is set."""
     try:
@@ -224,6 +232,7 @@ def build_alert_service(
         forecast_step=alerts.forecast_step,
         forecast_min_days=alerts.forecast_min_days,
         max_per_channel=alerts.max_per_channel,
+        clock=clock,
     )
 
 
@@ -264,9 +273,9 @@ class SourceContextFactory:
     pinned_today: date | None = None  # COSTBOT_TODAY: the sources see that day too
 
     def __call__(self) -> SourceContext:
-        return SourceContext(rules=self.rules, calls=CallCounter(), now=self._now)
+        return SourceContext(rules=self.rules, calls=CallCounter(), now=self.now)
 
-    def _now(self) -> datetime:
+    def now(self) -> datetime:
         now = datetime.now(UTC)
         if self.pinned_today is None:
             return now

@@ -39,6 +39,9 @@ class AlertRouter:
         self._channels = channels
         self._directory = directory
 
+    def with_directory(self, directory: ChannelDirectory) -> AlertRouter:
+        return AlertRouter(self._channels, directory)
+
     def route(self, finding: Finding) -> Route | None:
         """The route of one alert; None when no channel is configured at all."""
         wanted = (finding.budget.channel if finding.budget else None) or self._channels.for_scope(

@@ -10,6 +10,7 @@ reads what became of them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ from bot.services.alert_ports import (
     AlertRecord,
     AlertState,
     AuditEntry,
+    ChannelDirectory,
 )
 from bot.services.alert_routing import AlertRouter
 from bot.services.alert_rules import Finding
@@ -84,6 +86,13 @@ class AlertService:
         self._min_days = forecast_min_days
         self._max_per_channel = max_per_channel
         self._clock = clock
+
+    def routed_through(self, directory: ChannelDirectory) -> AlertService:
+        """The same service, resolving channels through `directory` (a Slack client known
+        only after the service was built: the demo's sandbox)."""
+        routed = copy(self)
+        routed._router = self._router.with_directory(directory)
+        return routed
 
     # -- evaluation -----------------------------------------------------------------------
 
