@@ -77,6 +77,8 @@ def plan_claims(
     planned: list[Planned] = []
     unclaimed: list[ReportedAlert] = []
     by_channel: dict[str, list[tuple[Finding, Route]]] = defaultdict(list)
+    # Tag values are stored lower-cased; a budget may spell its scope `project=Fraud`.
+    snoozed = {scope.lower() for scope in snoozes}
     for finding in findings:
         route = router.route(finding)
         if route is None:
@@ -84,7 +86,7 @@ def plan_claims(
             continue
         if finding.below_floor:
             unclaimed.append(_reported(finding, route.channel, Status.BELOW_FLOOR))
-        elif finding.scope in snoozes:
+        elif finding.scope.lower() in snoozed:
             planned.append(_claim(finding, route, AlertState.SNOOZED, Status.SNOOZED))
             planned.extend(_covered(finding, route))
         else:
