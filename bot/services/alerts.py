@@ -215,7 +215,10 @@ class AlertService:
             if record.acknowledged_by == actor:
                 return record
         when = f" at {record.acknowledged_at:%Y-%m-%d %H:%M} UTC" if record.acknowledged_at else ""
-        raise AlreadyDecidedError(f"<@{record.acknowledged_by}> acknowledged this alert{when}.")
+        # Plain id, not a <@mention>: the one error handler escapes what it shows.
+        raise AlreadyDecidedError(
+            f"This alert was already acknowledged by {record.acknowledged_by}{when}."
+        )
 
 
 def _period_end(budgets: BudgetService, scope: str, start: date) -> date | None:

@@ -70,7 +70,7 @@ def test_buttons_acknowledge_snooze_and_breakdown(tmp_path: Path, monkeypatch):
         assert acknowledged.ts == threshold.ts  # updated in place
         world.click(acknowledged, "alert_acknowledge", BEN)
         told = wait_for(lambda: world.state.messages(FRAUD_CHANNEL, visible_to=BEN)[2:])
-        assert "<@U0SANDBOX1> acknowledged this alert" in texts(told[-1])
+        assert "already acknowledged by U0SANDBOX1 at 2024-09-20" in texts(told[-1])
         assert told[-1].ephemeral_to == BEN
 
         world.click(forecast, "alert_snooze", BEN)

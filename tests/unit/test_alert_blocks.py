@@ -35,7 +35,7 @@ def test_threshold_message_and_buttons():
         Decimal("4100"), Decimal("82"), Decimal("50"), Decimal("8200"),
     )  # fmt: skip
     text, blocks = describe_alert(AlertMessage(facts, Delivery("C1", ("U111", "S222"))))
-    assert text.startswith("<@U111> <!subteam^S222> Budget alert: project fraud has spent $4,100.00")
+    assert text.startswith("<@U111> <!subteam^S222> Budget alert: project fraud has spent $4,100")
     assert "82% of its monthly budget" in text and "$5,000.00" in text and "50%" in text
     assert "ends near $8,200.00" in text and "acknowledge" in text
     assert [b[:2] for b in buttons(blocks)] == [
