@@ -3,6 +3,7 @@ snoozed and acknowledged in the store."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from datetime import UTC, datetime
@@ -103,3 +104,25 @@ def test_snooze_and_acknowledge_are_kept(alert_services):
         "spiky",
         TODAY.replace(day=19),
     )
+
+
+def test_cli_dry_run_then_evaluate_without_a_token(alert_services, store, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.setenv("COSTBOT_DATABASE_URL", store.url)
+    monkeypatch.setenv("COSTBOT_TODAY", TODAY.isoformat())
+    config = str(tmp_path / "costbot.yml")
+    runner = CliRunner()
+    dry = runner.invoke(app, ["alerts", "evaluate", "--dry-run", "--json", "--config", config])
+    assert dry.exit_code == 0, dry.output
+    alerts = json.loads(dry.output)["alerts"]
+    assert {a["status"] for a in alerts} == {"dry_run"}
+    assert set(alerts[0]) == {"kind", "scope", "key", "channel", "status"}
+    done = runner.invoke(app, ["alerts", "evaluate", "--json", "--config", config])
+    statuses = {a["key"]: a["status"] for a in json.loads(done.output)["alerts"]}
+    # No Slack token here: claimed and kept in the outbox for a process that can post.
+    assert statuses[FRAUD_80] == "pending"
+    again = runner.invoke(app, ["alerts", "evaluate", "--json", "--config", config])
+    assert json.loads(again.output)["alerts"] == []  # nothing new is due
