@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
 )
@@ -292,6 +293,15 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(String(1000))
+    # Where to post instead when the bot cannot post in `channel` (the message then says so).
+    fallback_channel: Mapped[str | None] = mapped_column(String(100))
+    # An image shown in the message (a digest's chart): uploaded first, then shown by id.
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_title: Mapped[str | None] = mapped_column(String(200))
+    file_content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Where it was posted in the end, and the message's ts there.
+    posted_channel: Mapped[str | None] = mapped_column(String(100))
+    posted_ts: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)
 
@@ -315,3 +325,75 @@ class JobClaim(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(4000))
+
+
+class BudgetRow(Base):
+    """A budget set from Slack; the config file's budgets are never stored."""
+
+    __tablename__ = "budgets"
+
+    scope: Mapped[str] = mapped_column(String(1100), primary_key=True)  # BudgetScope.key()
+    # bot.domain.budget_records: amounts as exact decimal strings.
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditRow(Base):
+    """One change: who, when, what, and the state before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(2200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+
+class AlertRow(Base):
+    """An alert claimed once: its key is unique (through its hash: keys hold scope values of up
+    to 1,024 characters, past what a unique index takes)."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key: Mapped[str] = mapped_column(String(2200))
+    kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(1100))
+    state: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(100))
+    day: Mapped[date | None] = mapped_column(Date)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outbox_key: Mapped[str | None] = mapped_column(String(200))  # its message, when it has one
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_alerts_day_kind", "day", "kind"),)
+
+
+class AlertStateRow(Base):
+    """What one evaluation leaves for the next (the anomaly cursor, open episodes), by name."""
+
+    __tablename__ = "alert_state"
+
+    name: Mapped[str] = mapped_column(String(1200), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AlertSnoozeRow(Base):
+    """A scope whose alerts are silenced until `until`."""
+
+    __tablename__ = "alert_snoozes"
+
+    scope: Mapped[str] = mapped_column(String(1100), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UtcDateTime())
+    by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -52,6 +52,7 @@ class SandboxPage:
         *,
         confirm: bool = True,
         view: str | None = None,
+        values: dict[str, dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Click a button in a message (or in ``view="home"`` / ``"modal"``).
 
@@ -60,6 +61,8 @@ class SandboxPage:
         """
         target = {"channel": channel, "ts": ts, "view": view, "user": self.user}
         target.update(block_id=block_id, action_id=action_id)
+        if values is not None:  # what is entered in the open modal so far (view="modal")
+            target["values"] = values
         answer = self._call("/sandbox/api/action", target)
         if answer.get("confirm") and confirm:
             answer = {

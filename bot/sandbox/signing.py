@@ -8,6 +8,7 @@ does, POST it with ``urllib.request`` and return the bot's answer.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -198,6 +199,7 @@ def block_actions_payload(
     elif view is not None:
         payload["container"] = {"type": "view", "view_id": view.get("id")}
         payload["view"] = view
+        payload["state"] = copy.deepcopy(view.get("state") or {"values": {}})
     return payload
 
 

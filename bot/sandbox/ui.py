@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 
 from bot.sandbox.files import file_path
+from bot.sandbox.modal_submit import state_values
 from bot.sandbox.response_url import show_command_ack
 from bot.sandbox.signing import (
     SLACK_TIMEOUT_SECONDS,
@@ -156,6 +157,11 @@ def ui_blueprint(
         if data.get("view") in ("home", "modal"):
             view = state.home_view(user_id) if data["view"] == "home" else state.modals.top(user_id)
             blocks = view["blocks"] if view else []
+            if view and data["view"] == "modal" and isinstance(data.get("values"), dict):
+                try:  # what is entered in the modal so far travels with the action, as in Slack
+                    view["state"] = {"values": state_values(view, data["values"])}
+                except ValueError as exc:
+                    return _problem(str(exc))
         else:
             channel = state.find_channel(data.get("channel"))
             message = state.find_message(channel.id, str(data.get("ts"))) if channel else None

@@ -71,7 +71,11 @@ class Outbox(Protocol):
         Only one process gets each message."""
         ...
 
-    def mark_sent(self, message_id: int, at: datetime) -> None: ...
+    def mark_sent(
+        self, message_id: int, at: datetime, channel: str | None = None, ts: str | None = None
+    ) -> None:
+        """Record the post, and where it went in the end (channel id and message ts)."""
+        ...
 
     def mark_failed(
         self, message_id: int, error: str, *, give_up: bool, retry_at: datetime | None = None

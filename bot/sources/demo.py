@@ -97,6 +97,9 @@ CPU_TYPES = (("t3.medium", 30), ("t3.large", 25), ("m5.large", 20), ("m5.xlarge"
 TRAINING_NODES = (("llm-chat", "p4d.24xlarge", 1), ("llm-chat", "g5.12xlarge", 1),
                   ("recsys", "g5.12xlarge", 2), ("fraud-detection", "g5.12xlarge", 1),
                   ("churn-model", "g5.2xlarge", 1))
+# (project, instance type, nodes): a training job that stalls and holds its GPUs for a whole day
+# (the demo's one incident: an anomaly in its project's cost, with these nodes as its drivers).
+INCIDENT_NODES = (("recsys", "p4d.24xlarge", 2),)
 # (project, environment, instance type, instances, covered by the savings plan)
 ENDPOINTS = (
     ("fraud-detection", "prod", "ml.m5.xlarge", 2, False),
@@ -227,15 +230,24 @@ class BillingMonth:
 
 
 def write_demo_data(
-    out_dir: Path, *, days: int = 90, seed: int = 0, end: date | None = None
+    out_dir: Path,
+    *,
+    days: int = 90,
+    seed: int = 0,
+    end: date | None = None,
+    incident_on: date | None = None,
 ) -> list[Path]:
-    """Write FOCUS 1.2 CSV files covering `days` UTC days ending on `end` (default: today UTC) and return their paths."""  # noqa: E501
+    """Write FOCUS 1.2 CSV files covering `days` UTC days ending on `end` (default: today UTC) and return their paths.
+
+    `incident_on`: the day a stalled training job holds GPU nodes all day (see INCIDENT_NODES).
+    """  # noqa: E501
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be a whole number from 1 to {MAX_DAYS}, got {days!r}")
     last_day = end or datetime.now(UTC).date()
     if isinstance(last_day, datetime):
         last_day = last_day.date()
     fleet = _build_fleet(seed)
+    incident = (incident_on, _build_incident(seed)) if incident_on else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -245,6 +257,8 @@ def write_demo_data(
             writer = csv.DictWriter(handle, COLUMNS, restval="", lineterminator="\n")
             writer.writeheader()
             writer.writerows(_month_rows(month, fleet, seed))
+            if incident and month.window_start <= incident[0] < month.window_end:
+                writer.writerows(_incident_rows(month, incident[0], incident[1]))
         paths.append(path)
     return paths
 
@@ -418,6 +432,15 @@ def _timestamp(day: date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
+def _incident_rows(month: BillingMonth, day: date, nodes: list[Resource]) -> list[dict[str, str]]:
+    return [_usage_row(node, month, day, day + ONE_DAY, node.quantity) for node in nodes]
+
+
+def _build_incident(seed: int) -> list[Resource]:
+    """The stalled job's nodes, from their own random stream: the fleet stays as it was."""
+    return _FleetBuilder(random.Random(f"{SEED_LABEL}:{seed}:incident")).stalled_job()
+
+
 def _build_fleet(seed: int) -> list[Resource]:
     """The org's resources: they depend on the seed only, never on the window."""
     return _FleetBuilder(random.Random(f"{SEED_LABEL}:{seed}:fleet")).build()
@@ -525,6 +548,19 @@ class _FleetBuilder:
         if style == "title_case_values":
             values = (project.title(), team.title(), owner, env)
         return {key: value for key, value in zip(TAG_STYLES[style][1], values, strict=True) if key}
+
+    def stalled_job(self) -> list[Resource]:
+        nodes = []
+        for project, size, count in INCIDENT_NODES:
+            team, owner, _model, region = PROJECTS[project]
+            account = _account_for(project, "dev")
+            tags = {"project": project, "team": team, "owner": owner, "env": "dev"}
+            for node in range(1, count + 1):
+                name = f"{project}-train-{size.split('.')[0]}-stalled-{node}"
+                resource_id = _arn("ec2", region, account, self.instance_path())
+                columns = _columns(size, account, region + "a", resource_id, name, tags)
+                nodes.append(Resource(columns, Usage.ALWAYS, Decimal(24)))
+        return nodes
 
     def instance_path(self) -> str:
         return f"instance/i-0{self.rng.getrandbits(64):016x}"

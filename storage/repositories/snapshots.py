@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.source_health import SourceHealth
-from bot.services.snapshot_state import HealthChange, OutboxItem, PendingMessage
+from bot.services.snapshot_state import HealthChange, OutboxFile, OutboxItem, PendingMessage
 from storage.bulk import dialect_insert
 from storage.db import unit_of_work
 from storage.models import OutboxMessage, SnapshotUnitRow, SourceStateRow
@@ -50,7 +50,7 @@ class SqlSnapshotState:
             for name, value in asdict(after).items():
                 if name != "source":
                     setattr(row, name, value)
-            _add_outbox(session, items, after.last_attempt or datetime.now(UTC))
+            add_outbox_items(session, items, after.last_attempt or datetime.now(UTC))
             uow.commit()
         return after
 
@@ -63,7 +63,8 @@ def _health(row: SourceStateRow) -> SourceHealth:
     return SourceHealth(source=row.source, type=row.type, **values)
 
 
-def _add_outbox(session: Session, items: list[OutboxItem], at: datetime) -> None:
+def add_outbox_items(session: Session, items: list[OutboxItem], at: datetime) -> None:
+    """Write messages to post in the caller's transaction; a key already there is skipped."""
     rows = [
         {
             "key": item.key,
@@ -73,6 +74,10 @@ def _add_outbox(session: Session, items: list[OutboxItem], at: datetime) -> None
             "status": "pending",
             "created_at": at,
             "attempts": 0,
+            "fallback_channel": item.fallback_channel,
+            "file_name": item.file.name if item.file else None,
+            "file_title": item.file.title if item.file else None,
+            "file_content": item.file.content if item.file else None,
         }
         for item in items
     ]
@@ -80,6 +85,22 @@ def _add_outbox(session: Session, items: list[OutboxItem], at: datetime) -> None
         connection = session.connection()
         insert = dialect_insert(connection, OutboxMessage.__table__).values(rows)
         connection.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
+
+
+def _pending(row: OutboxMessage) -> PendingMessage:
+    file = None
+    if row.file_content is not None:
+        file = OutboxFile(row.file_name or "image.png", row.file_title or "", row.file_content)
+    return PendingMessage(
+        row.id,
+        row.channel,
+        row.text,
+        list(row.blocks),
+        row.attempts,
+        key=row.key,
+        fallback_channel=row.fallback_channel,
+        file=file,
+    )
 
 
 class SqlOutbox:
@@ -114,16 +135,25 @@ class SqlOutbox:
                 return None
             row = session.get(OutboxMessage, candidate)
             assert row is not None
-            message = PendingMessage(row.id, row.channel, row.text, list(row.blocks), row.attempts)
+            message = _pending(row)
             uow.commit()
             return message
 
-    def mark_sent(self, message_id: int, at: datetime) -> None:
+    def mark_sent(
+        self, message_id: int, at: datetime, channel: str | None = None, ts: str | None = None
+    ) -> None:
         with unit_of_work(self._sessions) as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id)
-                .values(status="sent", sent_at=at, claimed_until=None, last_error=None)
+                .values(
+                    status="sent",
+                    sent_at=at,
+                    claimed_until=None,
+                    last_error=None,
+                    posted_channel=channel,
+                    posted_ts=ts,
+                )
             )
 
     def mark_failed(

@@ -16,10 +16,14 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.demo import start_demo
+from bot.sandbox import BackgroundServer, SandboxServer
 from bot.settings import Settings
 from tests.e2e.conftest import CHANNEL, TODAY, SlackWorld
+from tests.sandbox.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.sandbox.modal_bot import build_app, post_delete_button
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 WAIT = 15_000  # ms: the longest any step may take
@@ -173,3 +177,66 @@ def test_the_demo_source_advances_and_cost_status_says_so(live_world, page):
     expect(latest).to_contain_text(today)
     latest.scroll_into_view_if_needed()
     screenshot(page, "sandbox-cost-status.png")
+
+
+@pytest.fixture
+def modal_world() -> Iterator[tuple[SandboxServer, list[dict]]]:
+    """The sandbox with a tiny Bolt app that opens a budget modal (tests/sandbox/modal_bot.py)."""
+    received: list[dict] = []
+    sandbox = SandboxServer(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET)
+    with sandbox, BackgroundServer(SlackRequestHandler(build_app(sandbox, received))) as bot:
+        sandbox.bot_url = f"{bot.url}/slack/events"
+        yield sandbox, received
+
+
+def test_a_modal_shows_errors_under_its_inputs_then_closes(modal_world, page):
+    sandbox, received = modal_world
+    page.goto(sandbox.page_url)
+    page.get_by_role("button", name="# research").click()
+    expect(page.locator("#subtitle")).to_have_text("costbot is not a member")
+    page.get_by_role("button", name="# cloud-costs").click()
+    composer = page.locator("#composer-input")
+    composer.fill("/cost budget")
+    composer.press("Enter")
+    modal = page.get_by_role("dialog", name="Set a budget")
+    expect(modal).to_be_visible()
+    expect(modal).to_contain_text("Editors: @budget-editors")
+    expect(modal.locator("textarea")).to_have_value("Q3")
+
+    modal.get_by_role("button", name="Save").click()
+    expect(modal.locator(".modal-error").filter(has_text="required")).to_have_count(2)
+    amount = modal.locator(".modal-input").filter(has_text="amount").locator("input")
+    amount.fill("-5")
+    modal.get_by_label("Eur").check()
+    modal.get_by_role("button", name="Save").click()
+    expect(modal).to_contain_text("A budget cannot be negative")
+    expect(amount).to_have_value("-5")  # what was typed stays
+    screenshot(page, "sandbox-budget-modal.png")
+
+    amount.fill("1200")
+    modal.locator(".modal-input").filter(has_text="people").locator("select").select_option(
+        label="Ben Okafor"
+    )
+    modal.get_by_role("button", name="Save").click()
+    expect(modal).to_be_hidden()
+    values = received[-1]["view"]["state"]["values"]
+    assert values["amount"]["value"]["value"] == "1200"
+    assert values["currency"]["value"]["selected_option"]["value"] == "eur"
+    assert values["people"]["value"]["selected_users"] == ["U0SANDBOX2"]
+
+
+def test_a_confirm_dialog_sends_nothing_until_confirmed(modal_world, page):
+    sandbox, received = modal_world
+    post_delete_button(sandbox.api_url)
+    page.goto(sandbox.page_url)
+    page.get_by_role("button", name="# cloud-costs").click()
+    page.locator("#messages").get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("alertdialog", name="Delete the budget?")
+    expect(dialog).to_contain_text("fraud-detection loses its monthly budget.")
+    dialog.get_by_role("button", name="Keep it").click()
+    expect(dialog).to_be_hidden()
+    assert received == []
+    page.locator("#messages").get_by_role("button", name="Delete").click()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(messages(page).last).to_contain_text("Budget deleted")
+    assert [body["type"] for body in received] == ["block_actions"]

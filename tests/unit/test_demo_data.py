@@ -316,3 +316,21 @@ def test_rejects_a_bad_number_of_days(days: object, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="days must be"):
         write_demo_data(tmp_path, days=days, seed=0, end=END)  # type: ignore[arg-type]
     assert not list(tmp_path.iterdir())
+
+
+def test_the_incident_adds_a_stalled_gpu_job_on_its_day_and_changes_nothing_else(tmp_path: Path):
+    incident = date(2026, 11, 25)
+    plain = _read_rows(write_demo_data(tmp_path / "plain", days=30, seed=7, end=END))
+    with_incident = _read_rows(
+        write_demo_data(tmp_path / "incident", days=30, seed=7, end=END, incident_on=incident)
+    )
+    added = [row for row in with_incident if row not in plain]
+    assert [row for row in with_incident if row in plain] == plain  # the fleet is as it was
+    assert {row["ResourceName"] for row in added} == {
+        "recsys-train-p4d-stalled-1",
+        "recsys-train-p4d-stalled-2",
+    }
+    assert {_day(row["ChargePeriodStart"]) for row in added} == {incident}
+    assert all(_tags(row)["project"] == "recsys" for row in added)
+    cost = sum(Decimal(row["EffectiveCost"]) for row in added)
+    assert cost == 2 * 24 * Decimal("32.7726")

@@ -3,7 +3,7 @@
 // slash commands, click buttons, open the App Home. The server does the Slack side of it.
 const { element } = Mrkdwn;
 const $ = (id) => document.getElementById(id);
-const app = { workspace: null, user: null, channel: null, view: "channel", shown: "" };
+const app = { workspace: null, user: null, channel: null, view: "channel", shown: "", modal: { key: "" } };
 
 // The per-run key arrives once in the printed URL (?key=...); this tab keeps it and sends it
 // with every call, and the address bar drops it so it is not shared by a copied link.
@@ -109,14 +109,54 @@ async function openHome() {
   refresh();
 }
 
+// A click: a button with a confirm object asks first, and is only sent once confirmed.
 async function sendAction(target) {
+  const where = app.view === "home" ? "home-notice" : "notice";
   try {
-    const reply = await api("/sandbox/api/action", { ...target, user: app.user });
-    reportBot(reply, app.view === "home" ? "home-notice" : "notice");
+    let reply = await api("/sandbox/api/action", { ...target, user: app.user });
+    if (reply.confirm) {
+      if (!(await Confirm.ask(reply.confirm))) return;
+      reply = await api("/sandbox/api/action", { ...target, user: app.user, confirmed: true });
+    }
+    reportBot(reply, where);
   } catch (error) {
-    notice(error.message, app.view === "home" ? "home-notice" : "notice");
+    notice(error.message, where);
   }
   refresh();
+  refreshModal();
+}
+
+// The open modal of the acting user, polled like messages: drawn anew only when the bot
+// opened, updated or pushed a view (so typed values survive), its errors shown in place.
+const modalCtx = {
+  ...ctx,
+  channels: () => app.workspace.channels,
+  users: () => app.workspace.users,
+  onAction: (blockId, spec) => sendAction({ view: "modal", block_id: blockId, action_id: spec.action_id,
+    values: app.modal.handle?.collect() }),
+  onSubmit: () => modalCall("/sandbox/api/modal/submit", { values: app.modal.handle.collect() }),
+  onClose: () => modalCall("/sandbox/api/modal/close", {}),
+};
+
+async function modalCall(path, body) {
+  try {
+    await api(path, { ...body, user: app.user });
+  } catch (error) {
+    app.modal.handle?.showErrors({}, error.message);
+    return;
+  }
+  await refreshModal();
+}
+
+async function refreshModal() {
+  const data = await api(`/sandbox/api/modal?user=${encodeURIComponent(app.user)}`);
+  const key = data.view ? `${app.user} ${data.view.id} ${data.view.hash}` : "";
+  if (key !== app.modal.key) {
+    app.modal.handle?.node.remove();
+    app.modal = { key, handle: data.view ? Modal.render(data.view, modalCtx) : null };
+    if (app.modal.handle) document.body.append(app.modal.handle.node);
+  }
+  app.modal.handle?.showErrors(data.errors, data.notice);
 }
 
 function renderFile(file) {
@@ -212,6 +252,7 @@ async function submit(event) {
     notice(error.message);
   }
   refresh();
+  refreshModal();
 }
 
 async function start() {
@@ -236,6 +277,7 @@ async function start() {
         renderSidebar();
       }
       await refresh();
+      await refreshModal();
     } catch (error) {
       notice(`Sandbox unreachable: ${error.message}`);
     }

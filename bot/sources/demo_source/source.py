@@ -30,6 +30,9 @@ class DemoSourceConfig(SourceConfig):
     days: int = Field(default=90, ge=1, le=MAX_DAYS)  # history written at the first run
     behind_days: int = Field(default=3, ge=0, le=60)  # how far behind today the first run ends
     seed: int = 7
+    # A stalled training job holds GPU nodes all day this many days before the first run's
+    # today (an anomaly for the alerts to find); None for no incident.
+    incident_days_ago: int | None = Field(default=2, ge=1, le=60)
 
 
 class DemoSource:
@@ -56,15 +59,24 @@ class DemoSource:
             if through >= today:
                 return  # caught up: nothing new until tomorrow
             through += timedelta(days=1)
+            incident = state.get("incident")
         else:
             # A folder without the demo's state holds an older demo's files, of other days.
             for stale in self._config.path.glob(DEMO_FILES):
                 stale.unlink()
             through = today - timedelta(days=self._config.behind_days)
             first = through - timedelta(days=self._config.days - 1)
+            ago = self._config.incident_days_ago
+            incident = (today - timedelta(days=ago)).isoformat() if ago else None
         days = (through - first).days + 1
-        write_demo_data(self._config.path, days=days, seed=self._config.seed, end=through)
-        state = {"first": first.isoformat(), "through": through.isoformat()}
+        write_demo_data(
+            self._config.path,
+            days=days,
+            seed=self._config.seed,
+            end=through,
+            incident_on=date.fromisoformat(incident) if incident else None,
+        )
+        state = {"first": first.isoformat(), "through": through.isoformat(), "incident": incident}
         state_path.write_text(json.dumps(state), encoding="utf-8")
 
     def _unit(self, path: Path) -> SnapshotUnit:

@@ -1,0 +1,102 @@
+"""Budgets set from Slack, the audit log, alerts claimed once, their state and snoozes; the
+outbox learns fallback channels, images and where a message was posted
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.types
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_OUTBOX_COLUMNS = (
+    ("fallback_channel", sa.String(length=100)),
+    ("file_name", sa.String(length=200)),
+    ("file_title", sa.String(length=200)),
+    ("file_content", sa.LargeBinary()),
+    ("posted_channel", sa.String(length=100)),
+    ("posted_ts", sa.String(length=32)),
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "budgets",
+        sa.Column("scope", sa.String(length=1100), nullable=False),
+        sa.Column("record", sa.JSON(), nullable=False),
+        sa.Column("updated_by", sa.String(length=100), nullable=False),
+        sa.Column("updated_at", storage.types.UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("scope"),
+    )
+    op.create_table(
+        "audit_log",
+        sa.Column("id", _ID, nullable=False),
+        sa.Column("at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=2200), nullable=False),
+        sa.Column("before", sa.JSON(), nullable=True),
+        sa.Column("after", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_audit_log_at", "audit_log", ["at"])
+    op.create_table(
+        "alerts",
+        sa.Column("id", _ID, nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=2200), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("scope", sa.String(length=1100), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("channel", sa.String(length=100), nullable=True),
+        sa.Column("day", sa.Date(), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("outbox_key", sa.String(length=200), nullable=True),
+        sa.Column("created_at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("acknowledged_by", sa.String(length=100), nullable=True),
+        sa.Column("acknowledged_at", storage.types.UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key_hash"),
+    )
+    op.create_index("ix_alerts_day_kind", "alerts", ["day", "kind"])
+    op.create_table(
+        "alert_state",
+        sa.Column("name", sa.String(length=1200), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.Column("updated_at", storage.types.UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
+        "alert_snoozes",
+        sa.Column("scope", sa.String(length=1100), nullable=False),
+        sa.Column("until", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("by", sa.String(length=100), nullable=False),
+        sa.Column("at", storage.types.UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("scope"),
+    )
+    with op.batch_alter_table("outbox") as batch:
+        for name, kind in _OUTBOX_COLUMNS:
+            batch.add_column(sa.Column(name, kind, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        for name, _kind in reversed(_OUTBOX_COLUMNS):
+            batch.drop_column(name)
+    op.drop_table("alert_snoozes")
+    op.drop_table("alert_state")
+    op.drop_index("ix_alerts_day_kind", table_name="alerts")
+    op.drop_table("alerts")
+    op.drop_index("ix_audit_log_at", table_name="audit_log")
+    op.drop_table("audit_log")
+    op.drop_table("budgets")

@@ -1,0 +1,136 @@
+"""Budgets, the audit log and the alert ledger on SQLite and PostgreSQL: claims are once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from bot.domain.budgets import Budget, BudgetScope
+from bot.services.alert_ports import AlertClaim, AlertKind, AlertState, AuditEntry
+from bot.services.snapshot_state import OutboxFile, OutboxItem
+from storage.db import make_session_factory
+from storage.repositories.alerts import SqlAlertLedger
+from storage.repositories.budgets import SqlBudgetStore
+from storage.repositories.snapshots import SqlOutbox
+
+AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+FRAUD = BudgetScope("project", "fraud-detection")
+
+
+def _sessions(store):
+    return make_session_factory(store.services.engine)
+
+
+def _entry(action: str, subject: str, actor: str = "U0ALICE01") -> AuditEntry:
+    return AuditEntry(actor=actor, action=action, subject=subject, at=AT)
+
+
+def test_a_budget_is_stored_replaced_and_deleted_with_every_change_audited(store):
+    budgets = SqlBudgetStore(_sessions(store))
+    first = Budget(FRAUD, Decimal("5000.10"), "USD", channel="#fraud-detection")
+    assert budgets.put_budget(first, _entry("budget.set", FRAUD.key())) is None
+    second = Budget(FRAUD, Decimal("6000"), "EUR", mentions=("U0BOB0001",), floor=Decimal("100"))
+    replaced = budgets.put_budget(second, _entry("budget.set", FRAUD.key(), "U0BOB0001"))
+    assert replaced is not None and replaced.budget == first
+    [stored] = budgets.stored_budgets()
+    assert stored.budget == second and stored.updated_by == "U0BOB0001"
+    assert budgets.remove_budget(FRAUD, _entry("budget.delete", FRAUD.key())).budget == second
+    assert budgets.remove_budget(FRAUD, _entry("budget.delete", FRAUD.key())) is None
+    assert budgets.stored_budgets() == []
+    log = budgets.audit_log(FRAUD.key())
+    assert [e.action for e in log] == ["budget.delete", "budget.set", "budget.set"]
+    assert log[0].before["amount"] == "6000" and log[0].after is None
+    assert log[1].before["amount"] == "5000.10" and log[1].after["currency"] == "EUR"
+    assert log[2].before is None and log[2].after["channel"] == "#fraud-detection"
+
+
+def _claim(key: str, *, message: bool = True, day: date = date(2026, 11, 1)) -> AlertClaim:
+    item = OutboxItem(key="", channel="C0FRAUDDT1", text=f"alert {key}") if message else None
+    return AlertClaim(
+        key=key,
+        kind=AlertKind.THRESHOLD,
+        scope=FRAUD.key(),
+        state=AlertState.PENDING if message else AlertState.COVERED,
+        channel="C0FRAUDDT1",
+        day=day,
+        detail={"threshold": 80},
+        message=item,
+    )
+
+
+def test_a_claim_is_taken_once_and_only_its_first_claim_writes_a_message(store):
+    ledger = SqlAlertLedger(_sessions(store))
+    long_key = "budget:project=" + "x" * 1024 + ":monthly:2026-11-01:threshold:80"
+    claims = [_claim(long_key), _claim("budget:all:monthly:2026-11-01:threshold:50", message=False)]
+    state = {"anomaly:cursor": "2026-11-19", "gone": None}
+    assert ledger.commit_evaluation(claims, state, AT) == {c.key for c in claims}
+    assert ledger.commit_evaluation(claims, {"anomaly:cursor": "2026-11-20"}, AT) == set()
+    assert ledger.evaluation_state() == {"anomaly:cursor": "2026-11-20"}
+    records = {r.key: r for r in ledger.records(date(2026, 11, 1))}
+    assert records[long_key].state is AlertState.PENDING
+    assert records[long_key].detail == {"threshold": 80}
+    assert ledger.records(date(2026, 11, 2)) == []
+    outbox = SqlOutbox(_sessions(store))
+    message = outbox.claim_next(AT, 60)
+    assert message is not None and message.text == f"alert {long_key}"
+    assert outbox.claim_next(AT, 60) is None  # one message: the covered claim has none
+    outbox.mark_sent(message.id, AT, "C0FRAUDDT1", "1700000000.000100")
+    assert ledger.record(long_key).state is AlertState.POSTED
+
+
+def test_a_message_keeps_its_fallback_channel_and_image(store):
+    ledger = SqlAlertLedger(_sessions(store))
+    image = OutboxFile("digest.png", "Daily cost", b"\x89PNG\r\n")
+    item = OutboxItem("", "#team", "digest", fallback_channel="C0COSTS001", file=image)
+    claim = AlertClaim(
+        "digest:#team:daily:2026-11-19",
+        AlertKind.DIGEST,
+        "all",
+        AlertState.PENDING,
+        "#team",
+        date(2026, 11, 19),
+        message=item,
+    )
+    ledger.commit_evaluation([claim], {}, AT)
+    message = SqlOutbox(_sessions(store)).claim_next(AT, 60)
+    assert message.fallback_channel == "C0COSTS001" and message.file == image
+    assert message.key.startswith("alert:")
+
+
+def test_two_evaluators_at_once_claim_each_key_exactly_once(store):
+    ledger = SqlAlertLedger(_sessions(store))
+    keys = [f"anomaly:project:p{i}:2026-11-19" for i in range(40)]
+    won: list[set[str]] = []
+    start = threading.Barrier(4)
+
+    def evaluate() -> None:
+        start.wait()
+        won.append(ledger.commit_evaluation([_claim(k) for k in keys], {}, AT))
+
+    threads = [threading.Thread(target=evaluate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(k for claimed in won for k in claimed) == sorted(keys)
+    outbox = SqlOutbox(_sessions(store))
+    texts = []
+    while (message := outbox.claim_next(AT, 60)) is not None:
+        texts.append(message.text)
+    assert sorted(texts) == sorted(f"alert {k}" for k in keys)
+
+
+def test_snoozes_end_and_the_first_acknowledgement_stays(store):
+    ledger = SqlAlertLedger(_sessions(store))
+    ledger.snooze(FRAUD.key(), AT + timedelta(days=7), _entry("alert.snooze", FRAUD.key()))
+    assert ledger.snoozes(AT) == {FRAUD.key(): AT + timedelta(days=7)}
+    assert ledger.snoozes(AT + timedelta(days=8)) == {}
+    key = "budget:project=fraud-detection:monthly:2026-11-01:threshold:80"
+    assert ledger.acknowledge(key, _entry("alert.acknowledge", key)) is None
+    ledger.commit_evaluation([_claim(key)], {}, AT)
+    assert ledger.acknowledge(key, _entry("alert.acknowledge", key)).acknowledged_by == "U0ALICE01"
+    again = ledger.acknowledge(key, _entry("alert.acknowledge", key, actor="U0BOB0001"))
+    assert again.acknowledged_by == "U0ALICE01"
+    log = SqlBudgetStore(_sessions(store)).audit_log(key)
+    assert [(e.action, e.actor) for e in log] == [("alert.acknowledge", "U0ALICE01")]
