@@ -12,8 +12,8 @@ share of them cross a threshold or forecast over. Each repeat evaluates on a fre
 quiet): "first" claims every alert due (and judges anomalies of project, team and service);
 "again" is the evaluation right after it, which finds everything claimed. Nothing is posted
 (no Slack token): messages wait in the ledger's outbox. How current the store is (Freshness:
-read once per data version, shared with answers) is timed on its own. Target: under 5 s at 10,000 budgets,
-growing linearly.
+read once per data version, shared with answers) is timed on its own. Target: under 5 s at
+10,000 budgets, growing linearly.
 """
 
 from __future__ import annotations

@@ -13,8 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.allocation import AllocationRules
-from bot.domain.budgets import Budget, BudgetScope
-from bot.services.alert_ports import AuditEntry, BudgetStore, ChannelDirectory, StoredBudget
+from bot.services.alert_ports import ChannelDirectory
 from bot.services.alert_routing import AlertRouter
 from bot.services.alert_rules.anomalies import AnomalyRule
 from bot.services.alerts import AlertService
@@ -22,7 +21,6 @@ from bot.services.budgets import BudgetService
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
 from bot.services.deliveries import DeliveryService
-from bot.services.errors import UserFacingError
 from bot.services.freshness import Freshness
 from bot.services.health import HealthCheck
 from bot.services.ingest import IngestService
@@ -41,6 +39,8 @@ from handlers.blocks.alerts import describe_alert
 from handlers.blocks.source_health import describe_source_health
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.locks import SqlNamedLocks
+from storage.repositories.alerts import SqlAlertLedger
+from storage.repositories.budgets import SqlBudgetStore
 from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
@@ -69,7 +69,7 @@ class Services:
     snapshots: SnapshotService
     source_status: SourceStatusService
     outbox: SqlOutbox
-    # Budgets and alerts; None when this build has no alert ledger in its store.
+    # Budgets and alerts (always built by build_services; None only for hand-made Services).
     budgets: BudgetService | None = None
     alerts: AlertService | None = None
 
@@ -180,16 +180,10 @@ def build_budget_service(
     freshness: Freshness,
     today: Callable[[], date],
 ) -> BudgetService:
-    """The config's budgets and those set from Slack (when the store keeps them)."""
-    try:
-        from storage.repositories.budgets import SqlBudgetStore
-
-        store: BudgetStore = SqlBudgetStore(sessions)
-    except ImportError:
-        store = ConfigBudgetsOnly()
+    """The config's budgets and those set from Slack."""
     return BudgetService(
         config.config_budgets(),
-        store,
+        SqlBudgetStore(sessions),
         SpendReader(cost_store, config.cost_basis),
         today=today,
         complete_through=freshness.complete_through,
@@ -205,12 +199,8 @@ def build_alert_service(
     freshness: Freshness,
     budgets: BudgetService,
     clock: Callable[[], datetime],
-) -> AlertService | None:
+) -> AlertService:
     """Alerts on the store's ledger, routed through Slack's channel list when a token is set."""
-    try:
-        from storage.repositories.alerts import SqlAlertLedger
-    except ImportError:
-        return None
     alerts = config.alerts
     anomalies = None
     if alerts.anomaly.enabled and alerts.anomaly.dimensions:
@@ -248,23 +238,6 @@ def build_channel_directory(slack: SlackSettings) -> ChannelDirectory | None:
         token=slack.slack_bot_token.get_secret_value(), base_url=slack.costbot_slack_api_url
     )
     return SlackChannelDirectory(client)
-
-
-class ConfigBudgetsOnly:
-    """A BudgetStore for a store without a budgets table: the config's budgets are all there
-    are, and setting one from Slack says so."""
-
-    def stored_budgets(self) -> list[StoredBudget]:
-        return []
-
-    def put_budget(self, budget: Budget, entry: AuditEntry) -> StoredBudget | None:
-        raise UserFacingError("Budgets cannot be stored here; set them in the config file.")
-
-    def remove_budget(self, scope: BudgetScope, entry: AuditEntry) -> StoredBudget | None:
-        raise UserFacingError("Budgets cannot be stored here; set them in the config file.")
-
-    def audit_log(self, subject: str | None = None, limit: int = 100) -> list[AuditEntry]:
-        return []
 
 
 @dataclass(frozen=True)
