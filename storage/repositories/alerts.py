@@ -135,11 +135,15 @@ def _claim(session: Session, claims: Sequence[AlertClaim], at: datetime) -> set[
         for claim in claims
     }
     connection = session.connection()
-    insert = dialect_insert(connection, AlertRow.__table__).values(list(rows.values()))
+    insert = dialect_insert(connection, AlertRow.__table__)
+    # Parameters apart from the statement: compiled once and sent in pages (SQLAlchemy's
+    # insertmanyvalues), so 10,000 claims neither compile 100,000 binds nor pass SQLite's
+    # limit on the variables of one statement.
     inserted = connection.execute(
         insert.on_conflict_do_nothing(index_elements=["key_hash"]).returning(
             AlertRow.__table__.c.key
-        )
+        ),
+        list(rows.values()),
     )
     return {key for (key,) in inserted}
 

@@ -126,3 +126,20 @@ def test_cli_dry_run_then_evaluate_without_a_token(alert_services, store, tmp_pa
     assert statuses[FRAUD_80] == "pending"
     again = runner.invoke(app, ["alerts", "evaluate", "--json", "--config", config])
     assert json.loads(again.output)["alerts"] == []  # nothing new is due
+
+
+def test_ten_thousand_claims_in_one_evaluation(store):
+    from datetime import date
+
+    from bot.services.alert_ports import AlertClaim, AlertKind
+    from storage.repositories.alerts import SqlAlertLedger
+
+    ledger = SqlAlertLedger(make_session_factory(store.services.engine))
+    claims = [
+        AlertClaim(f"k{n}", AlertKind.THRESHOLD, f"resource=r{n}", AlertState.SUMMARISED,
+                   "#costs", date(2024, 9, 1), {"threshold": 50})
+        for n in range(10_000)
+    ]  # fmt: skip
+    at = datetime.now(UTC)
+    assert len(ledger.commit_evaluation(claims, {}, at)) == 10_000
+    assert ledger.commit_evaluation(claims[:10], {}, at) == set()
