@@ -54,8 +54,13 @@ class AlertRouter:
         if self._directory is None:
             fallback = default if default and default != target else None
             return Route(target, fallback, None)
-        ref = self._directory.resolve(target)
-        default_ref = self._directory.resolve(default) if default else None
+        try:
+            ref = self._directory.resolve(target)
+            default_ref = self._directory.resolve(default) if default else None
+        except Exception as error:  # Slack unreachable: route by the config, delivery falls back
+            logger.warning("could not read Slack's channel list (%s); routing by the config", error)
+            fallback = default if default and default != target else None
+            return Route(target, fallback, None)
         default_id = default_ref.id if default_ref else default
         if ref is not None and ref.is_member:
             fallback = default_id if default_id and default_id != ref.id else None

@@ -239,3 +239,17 @@ def test_acknowledge_once_and_snooze(store):
         TODAY.replace(day=1),
         TODAY,
     )
+
+
+class Unreachable:
+    def resolve(self, channel: str) -> ChannelRef | None:
+        raise ConnectionError("Slack is unreachable")
+
+
+def test_an_unreachable_channel_list_routes_by_the_config(store):
+    ledger = MemoryAlertLedger()
+    report = service(store, ledger, [FRAUD], directory=Unreachable()).evaluate()
+    (threshold,) = by_kind(report, "threshold")
+    assert threshold.channel == "#risk"
+    message = next(m for m in ledger.outbox if m.key == f"alert:{threshold.key}")
+    assert message.fallback_channel == "#costs"
