@@ -41,6 +41,8 @@ def test_alerts_land_in_their_channels_once_with_mentions(tmp_path: Path, monkey
         assert all(m.text.startswith("<@U0SANDBOX1> <!subteam^S0BUDGET01>") for m in fraud)
         assert "Budget alert" in fraud[0].text and "Forecast alert" in fraud[1].text
         # costbot is not in #research: the spike comes to the default channel and says so.
+        # It is the only anomaly there: the ramp, the weekly pattern and the one-time
+        # purchase (projects ramping, weekly, feeful, routed to the default too) are not.
         (spike,) = world.posted(DEFAULT_CHANNEL)
         shown = texts(spike)
         assert spike.text.startswith("<@U0SANDBOX2> Cost anomaly: project spiky")
