@@ -2,23 +2,86 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
 
+from bot.services.outbox import ChannelUnavailable, PostedMessage, RateLimited
+from bot.services.snapshot_state import OutboxFile
 from bot.settings import SlackSettings
+
+# Errors that say the bot cannot post in this channel at all (another channel may do).
+_CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+DEFAULT_RETRY_AFTER = 30.0
+_UPLOADS_REMEMBERED = 64
 
 
 class SlackNotifier:
     def __init__(self, client: WebClient) -> None:
         self._client = client
+        # Files already uploaded, by sha256 of their content: a message posted again (in its
+        # fallback channel, or after a failed post) shows the same upload.
+        self._uploaded: dict[str, str] = {}
 
-    def post(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> None:
-        self._client.chat_postMessage(channel=channel, text=text, blocks=blocks or None)
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        file: OutboxFile | None = None,
+    ) -> PostedMessage:
+        if file is not None:
+            blocks = [*blocks, self._image_block(file)]
+        try:
+            answer = self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks or None
+            )
+        except SlackApiError as error:
+            raise _typed(error) from error
+        return PostedMessage(str(answer.get("channel") or channel), str(answer.get("ts") or ""))
+
+    def _image_block(self, file: OutboxFile) -> dict[str, Any]:
+        """Upload without a channel (the file stays the bot's) and show it in the message."""
+        digest = hashlib.sha256(file.content).hexdigest()
+        file_id = self._uploaded.get(digest)
+        if file_id is None:
+            try:
+                upload = self._client.files_upload_v2(
+                    file=file.content, filename=file.name, title=file.title or file.name
+                )
+            except SlackApiError as error:
+                raise _typed(error) from error
+            file_id = str(upload["file"]["id"])
+            if len(self._uploaded) >= _UPLOADS_REMEMBERED:
+                self._uploaded.clear()
+            self._uploaded[digest] = file_id
+        return {
+            "type": "image",
+            "slack_file": {"id": file_id},
+            "alt_text": file.title or file.name,
+        }
+
+
+def _typed(error: SlackApiError) -> Exception:
+    code = error.response.get("error")
+    if code in _CHANNEL_ERRORS:
+        return ChannelUnavailable(str(code))
+    if error.response.status_code == 429:
+        headers = error.response.headers or {}
+        retry_after = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+        if isinstance(retry_after, list):
+            retry_after = retry_after[0] if retry_after else None
+        try:
+            return RateLimited(float(retry_after or DEFAULT_RETRY_AFTER))
+        except (TypeError, ValueError):
+            return RateLimited(DEFAULT_RETRY_AFTER)
+    return error
 
 
 def build_notifier(slack: SlackSettings) -> SlackNotifier | None:

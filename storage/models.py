@@ -283,7 +283,9 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Unique through its hash: an alert's message has the alert's key, which may be long.
+    key: Mapped[str] = mapped_column(String(2200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     channel: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(String(4000))
     blocks: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -328,13 +330,25 @@ class JobClaim(Base):
 
 
 class BudgetRow(Base):
-    """A budget set from Slack; the config file's budgets are never stored."""
+    """A budget set from Slack; the config file's budgets are never stored.
+
+    One row per scope, unique through the hash of its key: a scope value may be 1,024
+    characters, past what a unique index takes.
+    """
 
     __tablename__ = "budgets"
 
-    scope: Mapped[str] = mapped_column(String(1100), primary_key=True)  # BudgetScope.key()
-    # bot.domain.budget_records: amounts as exact decimal strings.
-    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    scope_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(1100))  # BudgetScope.key()
+    dimension: Mapped[str | None] = mapped_column(String(32))  # None for all cost
+    value: Mapped[str | None] = mapped_column(String(DIMENSION_VALUE_LENGTH))
+    amount: Mapped[Decimal] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(_LENGTHS["currency"]))
+    period: Mapped[str] = mapped_column(String(16))
+    thresholds: Mapped[list[Any]] = mapped_column(JSON)
+    channel: Mapped[str | None] = mapped_column(String(100))
+    mentions: Mapped[list[Any]] = mapped_column(JSON)
+    floor: Mapped[Decimal | None] = mapped_column()
     updated_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -352,12 +366,13 @@ class AuditRow(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    __table_args__ = (Index("ix_audit_log_at", "at"),)
+    __table_args__ = (Index("ix_audit_log_subject_at", "subject", "at"),)
 
 
 class AlertRow(Base):
-    """An alert claimed once: its key is unique (through its hash: keys hold scope values of up
-    to 1,024 characters, past what a unique index takes)."""
+    """An alert claimed once: its key is unique through its hash (keys hold scope values of up
+    to 1,024 characters, past what a unique index takes). Its message, when it has one, is the
+    outbox row with the same key."""
 
     __tablename__ = "alerts"
 
@@ -370,7 +385,6 @@ class AlertRow(Base):
     channel: Mapped[str | None] = mapped_column(String(100))
     day: Mapped[date | None] = mapped_column(Date)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    outbox_key: Mapped[str | None] = mapped_column(String(200))  # its message, when it has one
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

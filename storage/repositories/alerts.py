@@ -8,8 +8,8 @@ did writes its message to the outbox, in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,23 +17,17 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.alert_ports import AlertClaim, AlertKind, AlertRecord, AlertState, AuditEntry
+from bot.services.snapshot_state import OutboxItem
 from storage.bulk import dialect_insert
 from storage.models import AlertRow, AlertSnoozeRow, AlertStateRow, OutboxMessage
 from storage.repositories.budgets import add_audit_entry
-from storage.repositories.snapshots import add_outbox_items
+from storage.repositories.snapshots import add_outbox_items, outbox_key_hash
 from storage.uow import SqlUnitOfWork
-
-# Outbox keys are at most 200 characters; an alert's key may be far longer.
-OUTBOX_KEY_PREFIX = "alert:"
 
 
 def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def outbox_key(key: str) -> str:
-    """The outbox key of an alert's message: short, and the same for the same alert."""
-    return OUTBOX_KEY_PREFIX + key_hash(key)
+    """The alert's unique key, sha256 of its key: the same as its outbox row's `key_hash`."""
+    return outbox_key_hash(key)
 
 
 class SqlAlertLedger:
@@ -129,7 +123,6 @@ def _claim(session: Session, claims: Sequence[AlertClaim], at: datetime) -> set[
             "channel": claim.channel,
             "day": claim.day,
             "detail": dict(claim.detail),
-            "outbox_key": outbox_key(claim.key) if claim.message else None,
             "created_at": at,
         }
         for claim in claims
@@ -148,11 +141,10 @@ def _claim(session: Session, claims: Sequence[AlertClaim], at: datetime) -> set[
     return {key for (key,) in inserted}
 
 
-def _outbox_item(claim: AlertClaim):
-    from dataclasses import replace
-
+def _outbox_item(claim: AlertClaim) -> OutboxItem:
+    """The claim's message, under the alert's own key (what ties the two together)."""
     assert claim.message is not None
-    return replace(claim.message, key=outbox_key(claim.key))
+    return replace(claim.message, key=claim.key)
 
 
 def _write_state(session: Session, state: Mapping[str, Any | None], at: datetime) -> None:
@@ -173,7 +165,7 @@ def _write_state(session: Session, state: Mapping[str, Any | None], at: datetime
 
 def _with_outbox():
     return select(AlertRow, OutboxMessage.status).outerjoin(
-        OutboxMessage, OutboxMessage.key == AlertRow.outbox_key
+        OutboxMessage, OutboxMessage.key_hash == AlertRow.key_hash
     )
 
 

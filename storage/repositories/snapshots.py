@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
 
@@ -68,6 +69,7 @@ def add_outbox_items(session: Session, items: list[OutboxItem], at: datetime) ->
     rows = [
         {
             "key": item.key,
+            "key_hash": outbox_key_hash(item.key),
             "channel": item.channel,
             "text": item.text[:4000],
             "blocks": item.blocks,
@@ -84,7 +86,12 @@ def add_outbox_items(session: Session, items: list[OutboxItem], at: datetime) ->
     if rows:
         connection = session.connection()
         insert = dialect_insert(connection, OutboxMessage.__table__).values(rows)
-        connection.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
+        connection.execute(insert.on_conflict_do_nothing(index_elements=["key_hash"]))
+
+
+def outbox_key_hash(key: str) -> str:
+    """The outbox row's unique key: sha256 of its key, which may be long (an alert's key)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def _pending(row: OutboxMessage) -> PendingMessage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import _alembic_config, create_store_engine, current_revision, head_revision
 from storage.models import Base
@@ -123,3 +125,35 @@ def test_upgrading_a_store_keeps_its_costs(empty_engine):
                 text("SELECT sql FROM sqlite_master WHERE name = 'cost_daily'")
             ).scalar_one()
         assert "WITHOUT ROWID" in ddl  # still clustered by key after the rebuild
+
+
+def test_the_outbox_keeps_its_messages_and_takes_long_keys_after_0008(empty_engine):
+    config = _alembic_config(empty_engine)
+    command.upgrade(config, "0007")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO outbox (id, key, channel, text, blocks, status, created_at, attempts) "
+                "VALUES (100, 'ops:files:1', 'C0OPS00001', 'failing', '[]', 'pending', "
+                "'2026-12-01 00:00:00', 0)"
+            )
+        )
+
+    command.upgrade(config, "0008")
+
+    long_key = "budget:service=" + "s" * 1024 + ":threshold:80"
+    insert = text(
+        "INSERT INTO outbox (id, key, key_hash, channel, text, blocks, status, created_at, "
+        "attempts) "
+        "VALUES (:id, :key, :hash, 'C0', 'alert', '[]', 'pending', '2026-12-01 00:00:00', 0)"
+    )
+    with empty_engine.begin() as connection:
+        [(key, digest)] = connection.execute(text("SELECT key, key_hash FROM outbox")).all()
+        connection.execute(insert, {"id": 101, "key": long_key, "hash": "a" * 64})
+    assert (key, digest) == ("ops:files:1", hashlib.sha256(b"ops:files:1").hexdigest())
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(insert, {"id": 102, "key": "another", "hash": "a" * 64})
+
+    command.downgrade(config, "0007")
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT key FROM outbox")).scalars().all() == [key]

@@ -159,7 +159,7 @@ class RecordingNotifier:
         self.fail_first = fail_first
         self.lock = threading.Lock()
 
-    def post(self, channel, text, blocks) -> None:
+    def post(self, channel, text, blocks, file=None) -> None:
         with self.lock:
             if self.fail_first:
                 self.fail_first -= 1

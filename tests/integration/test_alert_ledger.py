@@ -1,19 +1,27 @@
-"""Budgets, the audit log and the alert ledger on SQLite and PostgreSQL: claims are once."""
+"""The alert ledger on SQLite and PostgreSQL: each key claimed once, by threads or processes,
+with one outbox message; evaluation state, snoozes and the first acknowledgement."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from pathlib import Path
 
-from bot.domain.budgets import Budget, BudgetScope
+from sqlalchemy import func, select
+
+from bot.domain.budgets import BudgetScope
 from bot.services.alert_ports import AlertClaim, AlertKind, AlertState, AuditEntry
 from bot.services.snapshot_state import OutboxFile, OutboxItem
 from storage.db import make_session_factory
+from storage.models import OutboxMessage
 from storage.repositories.alerts import SqlAlertLedger
 from storage.repositories.budgets import SqlBudgetStore
 from storage.repositories.snapshots import SqlOutbox
 
+ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 FRAUD = BudgetScope("project", "fraud-detection")
 
@@ -24,25 +32,6 @@ def _sessions(store):
 
 def _entry(action: str, subject: str, actor: str = "U0ALICE01") -> AuditEntry:
     return AuditEntry(actor=actor, action=action, subject=subject, at=AT)
-
-
-def test_a_budget_is_stored_replaced_and_deleted_with_every_change_audited(store):
-    budgets = SqlBudgetStore(_sessions(store))
-    first = Budget(FRAUD, Decimal("5000.10"), "USD", channel="#fraud-detection")
-    assert budgets.put_budget(first, _entry("budget.set", FRAUD.key())) is None
-    second = Budget(FRAUD, Decimal("6000"), "EUR", mentions=("U0BOB0001",), floor=Decimal("100"))
-    replaced = budgets.put_budget(second, _entry("budget.set", FRAUD.key(), "U0BOB0001"))
-    assert replaced is not None and replaced.budget == first
-    [stored] = budgets.stored_budgets()
-    assert stored.budget == second and stored.updated_by == "U0BOB0001"
-    assert budgets.remove_budget(FRAUD, _entry("budget.delete", FRAUD.key())).budget == second
-    assert budgets.remove_budget(FRAUD, _entry("budget.delete", FRAUD.key())) is None
-    assert budgets.stored_budgets() == []
-    log = budgets.audit_log(FRAUD.key())
-    assert [e.action for e in log] == ["budget.delete", "budget.set", "budget.set"]
-    assert log[0].before["amount"] == "6000" and log[0].after is None
-    assert log[1].before["amount"] == "5000.10" and log[1].after["currency"] == "EUR"
-    assert log[2].before is None and log[2].after["channel"] == "#fraud-detection"
 
 
 def _claim(key: str, *, message: bool = True, day: date = date(2026, 11, 1)) -> AlertClaim:
@@ -95,7 +84,7 @@ def test_a_message_keeps_its_fallback_channel_and_image(store):
     ledger.commit_evaluation([claim], {}, AT)
     message = SqlOutbox(_sessions(store)).claim_next(AT, 60)
     assert message.fallback_channel == "C0COSTS001" and message.file == image
-    assert message.key.startswith("alert:")
+    assert message.key == "digest:#team:daily:2026-11-19"  # the alert's own key
 
 
 def test_two_evaluators_at_once_claim_each_key_exactly_once(store):
@@ -134,3 +123,25 @@ def test_snoozes_end_and_the_first_acknowledgement_stays(store):
     assert again.acknowledged_by == "U0ALICE01"
     log = SqlBudgetStore(_sessions(store)).audit_log(key)
     assert [(e.action, e.actor) for e in log] == [("alert.acknowledge", "U0ALICE01")]
+
+
+def test_evaluator_processes_at_once_claim_each_key_exactly_once(store, tmp_path):
+    keys = [f"anomaly:service={'v' * 300}{i}:2026-11-19" for i in range(60)]
+    keys_file = tmp_path / "keys.txt"
+    keys_file.write_text("\n".join(keys))
+    command = [sys.executable, "-m", "tests.integration.alert_claimer", store.url, str(keys_file)]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(3)
+    ]
+    try:
+        for process in processes:
+            assert process.stdout.readline().strip() == "ready"
+        keys_file.with_suffix(".go").touch()
+        won = [json.loads(process.communicate(timeout=60)[0]) for process in processes]
+    finally:
+        for process in processes:
+            process.kill() if process.poll() is None else None
+    assert all(process.returncode == 0 for process in processes)
+    assert sorted(k for claimed in won for k in claimed) == sorted(keys)
+    with _sessions(store)() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == len(keys)
