@@ -120,7 +120,11 @@ class OutboxDelivery:
                 break
             if message.channel in limited:
                 self._outbox.mark_failed(
-                    message.id, "rate limited", give_up=False, retry_at=limited[message.channel]
+                    message.id,
+                    "rate limited",
+                    give_up=False,
+                    retry_at=limited[message.channel],
+                    counted=False,
                 )
                 continue
             try:
@@ -130,7 +134,9 @@ class OutboxDelivery:
                 logger.warning("Slack rate limits %s: retrying in %.0f s", channel, exc.retry_after)
                 retry_at = self._clock() + timedelta(seconds=exc.retry_after)
                 limited[channel] = limited[message.channel] = retry_at
-                self._outbox.mark_failed(message.id, str(exc), give_up=False, retry_at=retry_at)
+                self._outbox.mark_failed(
+                    message.id, str(exc), give_up=False, retry_at=retry_at, counted=False
+                )
                 continue
             except Exception as exc:  # any failure of the post: kept and retried, never lost
                 self._failed(message, exc)

@@ -78,7 +78,16 @@ class Outbox(Protocol):
         ...
 
     def mark_failed(
-        self, message_id: int, error: str, *, give_up: bool, retry_at: datetime | None = None
+        self,
+        message_id: int,
+        error: str,
+        *,
+        give_up: bool,
+        retry_at: datetime | None = None,
+        counted: bool = True,
     ) -> None:
-        """Record a failed post; unless `give_up`, it is taken again from `retry_at`."""
+        """Record a failed post; unless `give_up`, it is taken again from `retry_at`.
+
+        `counted=False` (a rate limit: Slack said when to come back) takes back the attempt
+        the claim counted, so waiting out rate limits never makes the message give up."""
         ...

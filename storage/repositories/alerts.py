@@ -129,14 +129,18 @@ def _claim(session: Session, claims: Sequence[AlertClaim], at: datetime) -> set[
     }
     connection = session.connection()
     insert = dialect_insert(connection, AlertRow.__table__)
+    # In one order for every evaluator: two inserting the same keys in opposite orders would
+    # each wait for the other (a deadlock on PostgreSQL).
+    values = [rows[digest] for digest in sorted(rows)]
     # Parameters apart from the statement: compiled once and sent in pages (SQLAlchemy's
-    # insertmanyvalues), so 10,000 claims neither compile 100,000 binds nor pass SQLite's
-    # limit on the variables of one statement.
+    # insertmanyvalues, in the order given), so 10,000 claims neither compile 100,000 binds
+    # nor pass a database's limit on the parameters of one statement. RETURNING names only
+    # the rows inserted, not those skipped.
     inserted = connection.execute(
         insert.on_conflict_do_nothing(index_elements=["key_hash"]).returning(
             AlertRow.__table__.c.key
         ),
-        list(rows.values()),
+        values,
     )
     return {key for (key,) in inserted}
 

@@ -83,6 +83,7 @@ def add_outbox_items(session: Session, items: list[OutboxItem], at: datetime) ->
         }
         for item in items
     ]
+    rows.sort(key=lambda row: row["key_hash"])  # one order for all writers: no deadlock
     if rows:
         connection = session.connection()
         insert = dialect_insert(connection, OutboxMessage.__table__).values(rows)
@@ -164,7 +165,13 @@ class SqlOutbox:
             )
 
     def mark_failed(
-        self, message_id: int, error: str, *, give_up: bool, retry_at: datetime | None = None
+        self,
+        message_id: int,
+        error: str,
+        *,
+        give_up: bool,
+        retry_at: datetime | None = None,
+        counted: bool = True,
     ) -> None:
         with unit_of_work(self._sessions) as session:
             session.execute(
@@ -174,5 +181,6 @@ class SqlOutbox:
                     status="failed" if give_up else "pending",
                     claimed_until=retry_at,
                     last_error=error[:1000],
+                    attempts=OutboxMessage.attempts - (0 if counted else 1),
                 )
             )

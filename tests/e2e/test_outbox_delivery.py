@@ -149,7 +149,7 @@ def test_an_image_in_the_fallback_channel_is_uploaded_once(world):
 
 
 def test_a_lasting_429_waits_out_retry_after_and_the_message_arrives_once(world):
-    sandbox, ledger, outbox, notifier, _sessions = world
+    sandbox, ledger, outbox, notifier, sessions = world
     _queue(ledger, "one", OutboxItem("", COSTS, "first"))
     _queue(ledger, "two", OutboxItem("", COSTS, "second"))
     clock = Clock()
@@ -159,6 +159,8 @@ def test_a_lasting_429_waits_out_retry_after_and_the_message_arrives_once(world)
     assert delivery.deliver_pending() == 0  # both kept: the channel is rate limited
     assert sandbox.state.messages(COSTS) == []
     assert delivery.deliver_pending() == 0  # still inside Retry-After
+    with sessions() as session:  # waiting out a rate limit is no failed attempt
+        assert session.scalars(select(OutboxMessage.attempts)).all() == [0, 0]
     clock.now += timedelta(seconds=2)
     assert delivery.deliver_pending() == 2
     assert [m.text for m in sandbox.state.messages(COSTS)] == ["first", "second"]

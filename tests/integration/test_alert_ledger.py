@@ -93,16 +93,18 @@ def test_two_evaluators_at_once_claim_each_key_exactly_once(store):
     won: list[set[str]] = []
     start = threading.Barrier(4)
 
-    def evaluate() -> None:
+    def evaluate(order: list[str]) -> None:
         start.wait()
-        won.append(ledger.commit_evaluation([_claim(k) for k in keys], {}, AT))
+        won.append(ledger.commit_evaluation([_claim(k) for k in order], {"cursor": 1}, AT))
 
-    threads = [threading.Thread(target=evaluate) for _ in range(4)]
+    # Half of them in the opposite order: neither waits on the other forever.
+    orders = [keys, keys[::-1], keys, keys[::-1]]
+    threads = [threading.Thread(target=evaluate, args=(order,)) for order in orders]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(k for claimed in won for k in claimed) == sorted(keys)
+    assert len(won) == 4 and sorted(k for claimed in won for k in claimed) == sorted(keys)
     outbox = SqlOutbox(_sessions(store))
     texts = []
     while (message := outbox.claim_next(AT, 60)) is not None:
