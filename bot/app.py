@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.allocation import AllocationRules
+from bot.services.alert_ports import ChannelDirectory
+from bot.services.alert_routing import AlertRouter
+from bot.services.alert_rules.anomalies import AnomalyRule
+from bot.services.alerts import AlertService
 from bot.services.budgets import BudgetService
 from bot.services.costs import CostService
 from bot.services.coverage import CoverageService
@@ -24,12 +31,13 @@ from bot.services.snapshots import ConfiguredSource, SnapshotService, SourceRunR
 from bot.services.source_status import SourceStatusService
 from bot.services.spend import SpendReader
 from bot.services.store_sources import SourceCatalog
-from bot.settings import CostbotConfig, Settings, load_config
+from bot.settings import CostbotConfig, Settings, SlackSettings, load_config
 from bot.settings_alerts import DigestConfig
 from bot.sources.aws_cur.files import AwsCurFiles
 from bot.sources.azure_cost_export.files import AzureExportFiles
 from bot.sources.focus.source import FocusSource
 from bot.sources.registry import source_types
+from handlers.blocks.alerts import describe_alert
 from handlers.blocks.digests import describe_digest
 from handlers.blocks.source_health import describe_source_health
 from storage.db import create_store_engine, make_session_factory, upgrade_store
@@ -41,6 +49,8 @@ from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.ingest import SqlIngestStore
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog
+
+logger = logging.getLogger("costbot.app")
 
 if TYPE_CHECKING:
     from bot.jobs import RunDigest, RunSource
@@ -65,6 +75,7 @@ class Services:
     # Slack's user groups are given to it once the Slack app exists (bot/slack_app.py).
     budgets: BudgetService
     digests: DigestService
+    alerts: AlertService
 
     def outbox_delivery(self, notifier: Notifier | None) -> OutboxDelivery:
         """Posts what the outbox holds through `notifier` (None: this process cannot post)."""
@@ -138,15 +149,14 @@ def build_services(
     source_status = SourceStatusService(
         configured, state, cost_store, next_run, freshness, today=today
     )
-    budgets = BudgetService(
-        config.config_budgets(),
-        SqlBudgetStore(sessions),
-        SpendReader(cost_store, config.cost_basis),
-        today=today,
-        complete_through=freshness.complete_through,
-        editors=frozenset(config.alerts.budget_editors),
-        forecast_min_days=config.alerts.forecast_min_days,
-        default_currency=config.currency,
+    budgets = build_budget_service(config, sessions, cost_store, freshness, today)
+    alerts = build_alert_service(
+        config,
+        sessions,
+        cost_store,
+        freshness,
+        budgets,
+        SourceContextFactory(rules, pinned_today).now,
     )
     return Services(
         settings,
@@ -174,7 +184,76 @@ def build_services(
             cost_basis=config.cost_basis,
             fallback_channel=config.channels.default,
         ),
+        alerts,
     )
+
+
+def build_budget_service(
+    config: CostbotConfig,
+    sessions: sessionmaker[Session],
+    cost_store: SqlCostStore,
+    freshness: Freshness,
+    today: Callable[[], date],
+) -> BudgetService:
+    """The config's budgets and those set from Slack."""
+    return BudgetService(
+        config.config_budgets(),
+        SqlBudgetStore(sessions),
+        SpendReader(cost_store, config.cost_basis),
+        today=today,
+        complete_through=freshness.complete_through,
+        editors=frozenset(config.alerts.budget_editors),
+        forecast_min_days=config.alerts.forecast_min_days,
+        default_currency=config.currency,
+    )
+
+
+def build_alert_service(
+    config: CostbotConfig,
+    sessions: sessionmaker[Session],
+    cost_store: SqlCostStore,
+    freshness: Freshness,
+    budgets: BudgetService,
+    clock: Callable[[], datetime],
+) -> AlertService:
+    """Alerts on the store's ledger, routed through Slack's channel list when a token is set."""
+    alerts = config.alerts
+    anomalies = None
+    if alerts.anomaly.enabled and alerts.anomaly.dimensions:
+        anomalies = AnomalyRule(
+            cost_store,
+            config.cost_basis,
+            alerts.anomaly.settings(),
+            alerts.anomaly.dimensions,
+            default_currency=config.currency,
+        )
+    return AlertService(
+        budgets,
+        SqlAlertLedger(sessions),
+        SqlNamedLocks(sessions),
+        AlertRouter(config.channels, build_channel_directory(SlackSettings())),
+        describe_alert,
+        anomalies=anomalies,
+        complete_through=freshness.complete_through,
+        forecast_step=alerts.forecast_step,
+        forecast_min_days=alerts.forecast_min_days,
+        max_per_channel=alerts.max_per_channel,
+        clock=clock,
+    )
+
+
+def build_channel_directory(slack: SlackSettings) -> ChannelDirectory | None:
+    """Slack's channel list (names to ids, membership); None without a bot token."""
+    if slack.slack_bot_token is None or not slack.slack_bot_token.get_secret_value():
+        return None
+    from slack_sdk import WebClient
+
+    from bot.slack_directory import SlackChannelDirectory
+
+    client = WebClient(
+        token=slack.slack_bot_token.get_secret_value(), base_url=slack.costbot_slack_api_url
+    )
+    return SlackChannelDirectory(client)
 
 
 @dataclass(frozen=True)
@@ -183,9 +262,9 @@ class SourceContextFactory:
     pinned_today: date | None = None  # COSTBOT_TODAY: the sources see that day too
 
     def __call__(self) -> SourceContext:
-        return SourceContext(rules=self.rules, calls=CallCounter(), now=self._now)
+        return SourceContext(rules=self.rules, calls=CallCounter(), now=self.now)
 
-    def _now(self) -> datetime:
+    def now(self) -> datetime:
         now = datetime.now(UTC)
         if self.pinned_today is None:
             return now
@@ -220,7 +299,7 @@ def build_job_scheduler(
     services: Services, run_source: RunSource, notifier: Notifier | None = None
 ) -> CostbotScheduler:
     """This replica's schedule: the configured jobs, each run claimed in the store first."""
-    from bot.jobs import digest_jobs, snapshot_jobs
+    from bot.jobs import alert_jobs, digest_jobs, snapshot_jobs
     from bot.scheduler import build_scheduler  # APScheduler loads only for commands that run jobs
     from storage.locks import SqlJobClaims
 
@@ -228,6 +307,7 @@ def build_job_scheduler(
     jobs = snapshot_jobs(services.config.sources, run_source)
     if services.digests is not None:
         jobs += digest_jobs(services.digests.digests, send_digest_then_tell(services, notifier))
+    jobs += alert_jobs(services.config.alerts.every, evaluate_then_tell(services, notifier))
     return build_scheduler(jobs, claims)
 
 
@@ -244,13 +324,31 @@ def send_digest_then_tell(services: Services, notifier: Notifier | None) -> RunD
     return run_digest
 
 
+def evaluate_then_tell(services: Services, notifier: Notifier | None) -> Callable[[str], object]:
+    """A scheduled alert evaluation, then delivery of what it claimed."""
+
+    def evaluate(slot: str) -> object:
+        assert services.alerts is not None
+        report = services.alerts.evaluate()
+        services.outbox_delivery(notifier).deliver_pending()
+        return report
+
+    return evaluate
+
+
 def snapshot_then_tell(services: Services, notifier: Notifier | None) -> RunSource:
-    """A scheduled snapshot: run the source for its slot, then post what the outbox holds."""
+    """A scheduled snapshot: run the source for its slot, evaluate alerts when it ingested
+    something, then post what the outbox holds."""
 
     def run_source(name: str, slot: str) -> SourceRunResult:
         from bot.scheduler import still_held  # the one module that knows APScheduler
 
         result = services.snapshots.run_source(name, slot=slot, still_held=still_held)
+        if services.alerts is not None and result.status == "ok" and result.units_read:
+            try:
+                services.alerts.evaluate()
+            except Exception:  # the snapshot stands; the alerts job evaluates again on schedule
+                logger.exception("alert evaluation after snapshot %s failed", name)
         services.outbox_delivery(notifier).deliver_pending()
         if result.status == "failed":
             # Recorded in the source's health already; the slot's claim records it as failed.

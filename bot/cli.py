@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from bot.app import Services, build_job_scheduler, build_services, snapshot_then_tell
+from bot.cli_alerts import alerts_app
 from bot.cli_budgets import budget_app
 from bot.cli_digests import digest_app
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
@@ -42,6 +43,7 @@ db_app = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(budget_app, name="budget")
 app.add_typer(digest_app, name="digest")
+app.add_typer(alerts_app, name="alerts")
 
 T = TypeVar("T")
 _KNOWN_ERRORS = (
@@ -184,6 +186,8 @@ def snapshot(
     _start_logging()
     services = _services(config)
     results = _run(lambda: services.snapshots.run(source or None))
+    if services.alerts is not None and any(r.status == "ok" and r.units_read for r in results):
+        _run(services.alerts.evaluate)
     services.outbox_delivery(_notifier()).deliver_pending()
     if as_json:
         typer.echo(json.dumps({"sources": [result.as_json() for result in results]}))

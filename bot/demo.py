@@ -25,6 +25,7 @@ from bot.services.store_sources import other_sources
 from bot.settings import ConfigError, CostbotConfig, Settings, SlackSettings, load_config
 from bot.settings_alerts import BudgetConfig, ChannelsConfig, DigestConfig
 from bot.slack_app import build_bolt_app, health
+from bot.slack_directory import SlackChannelDirectory
 from bot.slack_notifier import SlackNotifier
 from bot.sources.demo_source import DemoSourceConfig
 from bot.sources.registry import ScheduleConfig
@@ -204,12 +205,15 @@ def start_demo(
         slack_app_token=None,
         costbot_slack_api_url=sandbox.api_url,
     )
+    if services.alerts is not None:  # channels are resolved through the sandbox's list
+        client = WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url)
+        services.alerts = services.alerts.routed_through(SlackChannelDirectory(client))
     bolt_app = build_bolt_app(services, slack)
     bot_server = BackgroundServer(build_wsgi_app(bolt_app, lambda: health(services)))
     sandbox.bot_url = bot_server.start() + EVENTS_PATH
     # The demo source advances on the real schedule, telling the sandbox's #costbot-ops.
     notifier = SlackNotifier(WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url))
-    jobs = build_job_scheduler(services, snapshot_then_tell(services, notifier))
+    jobs = build_job_scheduler(services, snapshot_then_tell(services, notifier), notifier)
     jobs.start()
     outbox = services.outbox_delivery(notifier).start_loop()
     return RunningDemo(sandbox, bot_server, services, signing_secret, jobs, outbox)

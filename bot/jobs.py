@@ -50,3 +50,13 @@ def digest_jobs(digests: Sequence[DigestConfig], run_digest: RunDigest) -> list[
         JobSpec(digest_job_id(digest), digest_schedule(digest), partial(run_digest, digest))
         for digest in digests
     ]
+
+
+ALERTS_JOB = "alerts:evaluate"
+
+
+def alert_jobs(every: str, evaluate: Callable[[str], object]) -> list[JobSpec]:
+    """The `alerts:evaluate` job on `alerts.every` (besides the evaluation after a snapshot)."""
+    from bot.domain.schedules import Schedule, parse_every
+
+    return [JobSpec(ALERTS_JOB, Schedule(every=parse_every(every)), evaluate)]

@@ -89,6 +89,7 @@ def _build_bolt_app(services: Services, settings: SlackSettings, secret: str | N
             installed=learn_installed_app(app.client, settings),
             deliveries=services.deliveries,
             budgets=services.budgets,
+            alerts=services.alerts,
         ),
     )
     return app

@@ -17,7 +17,6 @@ from bot.services.source_status import SourceStatusService
 
 if TYPE_CHECKING:
     from bot.services.alerts import AlertService
-
     from handlers.middleware import InstalledApp
 
 

@@ -96,7 +96,9 @@ class BudgetService:
             if key not in self._config
         ]
         spend = self._read(budget for budget, *_ in chosen)(day)
-        return [self._line(*choice, spend, day) for choice in chosen]
+        # Once for all budgets: each reading asks the store for its data version.
+        through = self._complete_through(day)
+        return [self._line(*choice, spend, day, through) for choice in chosen]
 
     def budgets(self) -> list[Budget]:
         """Every budget in force (without reading any cost)."""
@@ -129,10 +131,10 @@ class BudgetService:
         hides: bool,
         spend: ScopeSpend,
         day: date,
+        through: date | None,
     ) -> BudgetLine:
         start, end = budget.period_containing(day)
         projection = None
-        through = self._complete_through(day)
         if through is not None and through >= start:
             projection = project_period_spend(
                 spend.series(budget.scope, budget.currency),

@@ -8,7 +8,8 @@ from handlers import HandlerServices
 
 
 def register(app: App, services: HandlerServices) -> None:
-    from handlers.actions import answers, budgets
+    from handlers.actions import alerts, answers, budgets
 
     answers.register(app, services)
     budgets.register(app, services)
+    alerts.register(app, services)

@@ -33,6 +33,10 @@ class ActionId(StrEnum):
     SUGGESTION_0 = "suggestion_0"
     SUGGESTION_1 = "suggestion_1"
     SUGGESTION_2 = "suggestion_2"
+    # On alerts; the value is an `AlertRef` (handlers.button_values): the alert's key only.
+    ALERT_BREAKDOWN = "alert_breakdown"
+    ALERT_SNOOZE = "alert_snooze"
+    ALERT_ACKNOWLEDGE = "alert_acknowledge"
 
 
 SUGGESTION_ACTIONS: tuple[ActionId, ...] = (

@@ -204,7 +204,11 @@ def test_the_schedule_runs_each_digest_at_its_slot(digests):
     from bot.app import build_job_scheduler
 
     scheduler = build_job_scheduler(digests, lambda name, slot: None)
-    assert sorted(scheduler.specs) == ["digest:#cloud-costs:daily", "digest:#risk:weekly"]
+    assert sorted(scheduler.specs) == [
+        "alerts:evaluate",
+        "digest:#cloud-costs:daily",
+        "digest:#risk:weekly",
+    ]
     job = scheduler.specs["digest:#risk:weekly"]
     assert job.schedule.cron == "0 9 * * mon"
     assert job.run("2024-09-30T09:00:00Z").status == "sent"  # the week of 23-29 September

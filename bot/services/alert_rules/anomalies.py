@@ -1,0 +1,250 @@
+"""Anomaly alerts: each complete day since the last judged, per project, team and service.
+
+Per dimension the ledger's evaluation state keeps the last day judged (the cursor) and the open
+episodes, so a step change is told once and a day is never judged twice. One grouped query per
+dimension reads the series (from the daily rollups); one-time charges (FOCUS ChargeCategory
+Purchase or Tax: fees Cost Explorer books on one day) are read for the judged days and left out.
+The drivers of an alert are read only for the few scopes that alert.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bot.domain.anomaly import (
+    AnomalySettings,
+    Episode,
+    Judgement,
+    alert_key,
+    baseline_breakdown,
+    baseline_window,
+    days_to_judge,
+    drivers,
+    is_weekend,
+    judge_day,
+)
+from bot.domain.budgets import Budget
+from bot.domain.cost_rows import dimension_field
+from bot.services.alert_facts import AnomalyFacts
+from bot.services.alert_ports import AlertKind
+from bot.services.alert_rules import Finding
+from bot.services.ports import CostFilter, CostStore
+
+# Charge categories of one-time charges: never an anomaly, never part of a day judged.
+ONE_TIME_CATEGORIES = frozenset({"purchase", "tax"})
+FIRST_LOOKBACK_DAYS = 3
+TOP_DRIVERS = 5
+_DAY = timedelta(days=1)
+
+Series = dict[date, Decimal]
+
+
+@dataclass(frozen=True)
+class AnomalyOutcome:
+    findings: list[Finding]
+    state: dict[str, Any | None] = field(default_factory=dict)  # evaluation state to write
+
+
+def cursor_name(dimension: str) -> str:
+    return f"anomaly:{dimension}:judged_through"
+
+
+def episodes_name(dimension: str) -> str:
+    return f"anomaly:{dimension}:episodes"
+
+
+class AnomalyRule:
+    def __init__(
+        self,
+        store: CostStore,
+        basis: str,
+        settings: AnomalySettings,
+        dimensions: Sequence[str],
+        *,
+        default_currency: str,
+    ) -> None:
+        self._store = store
+        self._basis = basis
+        self._settings = settings
+        self._dimensions = tuple(dimensions)
+        self._currency = default_currency
+
+    def evaluate(
+        self,
+        complete_through: date | None,
+        state: Mapping[str, Any],
+        budget_of: Callable[[str], Budget | None],
+    ) -> AnomalyOutcome:
+        """Judge the new complete days of every configured dimension."""
+        outcome = AnomalyOutcome([])
+        if complete_through is None:
+            return outcome
+        for dimension in self._dimensions:
+            self._dimension(dimension, complete_through, state, budget_of, outcome)
+        return outcome
+
+    def _dimension(
+        self,
+        dimension: str,
+        through: date,
+        state: Mapping[str, Any],
+        budget_of: Callable[[str], Budget | None],
+        outcome: AnomalyOutcome,
+    ) -> None:
+        cursor = state.get(cursor_name(dimension))
+        last = date.fromisoformat(cursor) if isinstance(cursor, str) else None
+        days = days_to_judge(last, through, FIRST_LOOKBACK_DAYS)
+        if not days:
+            return
+        episodes = _read_episodes(state.get(episodes_name(dimension)))
+        earliest = min([days[0], *(e.started for e in episodes.values())])
+        start = earliest - self._settings.baseline_days * _DAY
+        series = self._series(dimension, start, through)
+        fees = self._fees(dimension, days[0], days[-1])
+        still_open: dict[str, Episode] = {}
+        for series_id in sorted(set(series) | set(episodes)):
+            currency, value = series_id.split(":", 1)
+            open_episode = episodes.get(series_id)
+            for day in days:
+                if open_episode is not None and day <= open_episode.last_day:
+                    continue
+                judgement = judge_day(
+                    series.get(series_id, {}),
+                    day,
+                    self._settings,
+                    open_episode=open_episode,
+                    excluded=fees.get(series_id),
+                )
+                open_episode = judgement.episode
+                if judgement.alert:
+                    outcome.findings.append(
+                        self._finding(dimension, value, currency, judgement, budget_of)
+                    )
+            if open_episode is not None:
+                still_open[series_id] = open_episode
+        outcome.state[cursor_name(dimension)] = days[-1].isoformat()
+        outcome.state[episodes_name(dimension)] = _write_episodes(still_open) or None
+
+    def _series(self, dimension: str, start: date, end: date) -> dict[str, Series]:
+        rows = self._store.sum_cost(
+            start, end, self._basis, group_by=("day", dimension_field(dimension))
+        )
+        series: dict[str, Series] = defaultdict(dict)
+        for day, value, currency, cost in rows:
+            if isinstance(value, str) and value:
+                series[f"{currency}:{value}"][day] = cost
+        return series
+
+    def _fees(self, dimension: str, start: date, end: date) -> dict[str, Series]:
+        rows = self._store.sum_cost(
+            start, end, self._basis, group_by=("day", dimension_field(dimension), "charge_category")
+        )
+        fees: dict[str, Series] = defaultdict(lambda: defaultdict(Decimal))
+        for day, value, category, currency, cost in rows:
+            if isinstance(value, str) and (category or "").lower() in ONE_TIME_CATEGORIES:
+                fees[f"{currency}:{value}"][day] += cost
+        return fees
+
+    def _finding(
+        self,
+        dimension: str,
+        value: str,
+        currency: str,
+        judgement: Judgement,
+        budget_of: Callable[[str], Budget | None],
+    ) -> Finding:
+        assert judgement.episode is not None and judgement.reference is not None
+        day = judgement.day
+        key = alert_key(dimension, value, judgement.episode)
+        if currency != self._currency:
+            key = f"{key}:{currency}"  # currencies are judged apart, each its own episode
+        services, resources = self._drivers(dimension, value, currency, day)
+        window = baseline_window(day, self._settings)
+        facts = AnomalyFacts(
+            key=key,
+            dimension=dimension,
+            value=value,
+            currency=currency,
+            day=day,
+            cost=judgement.cost,
+            expected=judgement.reference.expected,
+            spread=judgement.reference.spread,
+            impact=judgement.impact or Decimal(0),
+            baseline_days=len(window),
+            window_days=self._settings.baseline_days,
+            weekend=is_weekend(day),
+            sensitivity=self._settings.sensitivity,
+            min_impact=self._settings.min_impact,
+            excluded=judgement.excluded,
+            services=tuple(services),
+            resources=tuple(resources),
+        )
+        scope = f"{dimension}={value}"
+        detail = {
+            "dimension": dimension,
+            "value": value,
+            "currency": currency,
+            "cost": str(judgement.cost),
+            "expected": str(judgement.reference.expected),
+            "impact": str(facts.impact),
+        }
+        return Finding(
+            kind=AlertKind.ANOMALY,
+            key=key,
+            scope=scope,
+            dimension=dimension,
+            value=value,
+            day=day,
+            detail=detail,
+            facts=facts,
+            budget=budget_of(scope),
+        )
+
+    def _drivers(self, dimension: str, value: str, currency: str, day: date):
+        """Services and resources of the scope that rose most against their own baselines."""
+        window = baseline_window(day, self._settings)
+        where = CostFilter(dimension, value)
+        found = []
+        for field_name in ("service_name", "resource_id"):
+            if field_name == dimension_field(dimension):
+                found.append([])
+                continue
+            rows = self._store.sum_cost(
+                window[0], day, self._basis, where=where, group_by=("day", field_name)
+            )
+            breakdowns: dict[date, dict[str, Decimal]] = defaultdict(dict)
+            for row_day, name, row_currency, cost in rows:
+                if row_currency == currency and isinstance(name, str) and name:
+                    breakdowns[row_day][name] = cost
+            base = baseline_breakdown(breakdowns, window)
+            found.append(drivers(breakdowns.get(day, {}), base, top=TOP_DRIVERS))
+        return found[0], found[1]
+
+
+def _read_episodes(raw: Any) -> dict[str, Episode]:
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        series_id: Episode(
+            started=date.fromisoformat(item["started"]),
+            last_day=date.fromisoformat(item["last_day"]),
+            baseline=Decimal(str(item["baseline"])),
+        )
+        for series_id, item in raw.items()
+    }
+
+
+def _write_episodes(episodes: Mapping[str, Episode]) -> dict[str, dict[str, str]]:
+    return {
+        series_id: {
+            "started": e.started.isoformat(),
+            "last_day": e.last_day.isoformat(),
+            "baseline": str(e.baseline),
+        }
+        for series_id, e in episodes.items()
+    }
