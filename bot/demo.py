@@ -213,10 +213,22 @@ def start_demo(
     sandbox.bot_url = bot_server.start() + EVENTS_PATH
     # The demo source advances on the real schedule, telling the sandbox's #costbot-ops.
     notifier = SlackNotifier(WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url))
+    tell_what_is_due(services, notifier)
     jobs = build_job_scheduler(services, snapshot_then_tell(services, notifier), notifier)
     jobs.start()
     outbox = services.outbox_delivery(notifier).start_loop()
     return RunningDemo(sandbox, bot_server, services, signing_secret, jobs, outbox)
+
+
+def tell_what_is_due(services: Services, notifier: SlackNotifier) -> None:
+    """Evaluate the alerts and send today's digests now, as the schedule would, and post
+    them: the sandbox shows them at once instead of at the next slot. Each is claimed once,
+    so a restarted demo posts only what is new."""
+    services.alerts.evaluate()
+    today = services.costs.today()
+    for digest in services.config.digests:
+        services.digests.send(digest, today)
+    services.outbox_delivery(notifier).deliver_pending()
 
 
 def run_demo_forever(demo: RunningDemo) -> None:

@@ -12,9 +12,11 @@ carried values. So a steady ramp is expected, and a spike on a ramp is measured 
 not against the whole rise. With no trend this is the plain median and MAD.
 
 A day is anomalous when its excess over the expected cost is more than `sensitivity` times the
-scaled MAD (1.4826 * MAD, a standard deviation for normal noise) and at least `min_impact` in
-money. A flat series has MAD 0, so the spread is floored at a small share of the expected cost:
-a one-cent rise of a constant cost is not "infinitely" unusual, nor is growth that bends a little
+scaled MAD (1.4826 * MAD, a standard deviation for normal noise), at least `min_impact` in
+money, and at least `min_impact` above every day of its baseline: a level the window itself
+reached (a training run every fortnight, a monthly batch job) is a recurring pattern, not news.
+A flat series has MAD 0, so the spread is floored at a small share of the expected cost: a
+one-cent rise of a constant cost is not "infinitely" unusual, nor is growth that bends a little
 above its straight-line trend.
 
 A step change (cost jumps and stays) is one episode, alerted once. While it is open, each day is
@@ -85,6 +87,9 @@ class Reference:
 
     expected: Decimal
     spread: Decimal  # scaled MAD, floored
+    # The highest baseline day: a cost the baseline itself reached (a training run every
+    # fortnight, a monthly batch) is part of the usual pattern, however far above the median.
+    highest: Decimal | None = None
 
     def excess(self, cost: Decimal) -> Decimal:
         return cost - self.expected
@@ -234,6 +239,8 @@ def days_to_judge(
 
 def _exceeds(cost: Decimal, reference: Reference, settings: AnomalySettings) -> bool:
     excess = reference.excess(cost)
+    if reference.highest is not None and cost - reference.highest < settings.min_impact:
+        return False  # no higher, by a sum that matters, than a day of the baseline itself
     return excess >= settings.min_impact and excess > settings.sensitivity * reference.spread
 
 
@@ -262,7 +269,7 @@ def _reference(
     expected = max(on_trend, _median(values))
     mad = _median([abs(v - on_trend) for v in carried])
     spread = max(MAD_SCALE * mad, settings.spread_floor_share * abs(expected))
-    return Reference(expected=expected, spread=spread)
+    return Reference(expected=expected, spread=spread, highest=max(values))
 
 
 def _theil_sen_slope(xs: Sequence[int], ys: Sequence[Decimal]) -> Decimal:

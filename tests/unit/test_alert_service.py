@@ -253,3 +253,13 @@ def test_an_unreachable_channel_list_routes_by_the_config(store):
     assert threshold.channel == "#risk"
     message = next(m for m in ledger.outbox if m.key == f"alert:{threshold.key}")
     assert message.fallback_channel == "#costs"
+
+
+def test_one_event_is_one_alert_however_many_dimensions_see_it(store):
+    """The spike in project spiky is also team ml-platform's and SageMaker's: told once."""
+    ledger = MemoryAlertLedger()
+    anomalies = by_kind(service(store, ledger, []).evaluate(), "anomaly")
+    assert [a.scope for a in anomalies if "2024-09-19" in a.key] == ["project=spiky"]
+    alone = AlertsConfig.model_validate({"anomaly": {"dimensions": ["team"]}})
+    team_only = by_kind(service(store, MemoryAlertLedger(), [], alerts=alone).evaluate(), "anomaly")
+    assert [a.scope for a in team_only] == ["team=ml-platform"]  # alone, the team tells it

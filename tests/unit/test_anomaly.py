@@ -311,3 +311,15 @@ def test_settings_refuse_nonsense() -> None:
         AnomalySettings(sensitivity=D("0"))
     with pytest.raises(ValueError, match="min_impact"):
         AnomalySettings(min_impact=D("-1"))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_training_run_every_fortnight_is_not_an_anomaly_but_a_larger_one_is(seed: int) -> None:
+    def fortnightly(n: int, d: date) -> Decimal:
+        return D(400) if n % 14 in (3, 4, 5) else D(130)
+
+    series = seeded_series(84, fortnightly, noise=200, seed=seed)
+    assert alerts(judge_run(series, 40, 83)) == []
+    series[day(84)] = D(1700)  # a job that stalled on more GPUs than any run before
+    [found] = alerts(judge_run(series, 84, 84))
+    assert found.day == day(84) and found.reference.highest < D(1700)

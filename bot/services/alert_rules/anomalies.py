@@ -86,6 +86,7 @@ class AnomalyRule:
             return outcome
         for dimension in self._dimensions:
             self._dimension(dimension, complete_through, state, budget_of, outcome)
+        outcome.findings[:] = one_alert_per_event(outcome.findings)
         return outcome
 
     def _dimension(
@@ -224,6 +225,29 @@ class AnomalyRule:
             base = baseline_breakdown(breakdowns, window)
             found.append(drivers(breakdowns.get(day, {}), base, top=TOP_DRIVERS))
         return found[0], found[1]
+
+
+# A rise seen again through a broader dimension is the same event when a finding of an earlier
+# dimension (project before team before service) on the same day explains this share of it.
+SAME_EVENT_SHARE = Decimal("0.5")
+
+
+def one_alert_per_event(findings: Sequence[Finding]) -> list[Finding]:
+    """Keep the first dimension's finding of each event: a stalled job in one project shows up
+    as its project's, its team's and EC2's anomaly at once, and one message is enough."""
+    kept: list[Finding] = []
+    for finding in findings:
+        facts = finding.facts
+        same = any(
+            earlier.day == finding.day
+            and earlier.dimension != finding.dimension
+            and earlier.facts.currency == facts.currency
+            and earlier.facts.impact >= facts.impact * SAME_EVENT_SHARE
+            for earlier in kept
+        )
+        if not same:
+            kept.append(finding)
+    return kept
 
 
 def _read_episodes(raw: Any) -> dict[str, Episode]:
