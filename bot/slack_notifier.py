@@ -12,12 +12,32 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot.services.outbox import ChannelUnavailable, PostedMessage, RateLimited
+from bot.services.outbox import (
+    MAX_BLOCKS,
+    ChannelUnavailable,
+    PermanentPostError,
+    PostedMessage,
+    RateLimited,
+)
 from bot.services.snapshot_state import OutboxFile
 from bot.settings import SlackSettings
 
 # Errors that say the bot cannot post in this channel at all (another channel may do).
 _CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+# Errors about the message or the app itself: the same post would be refused again.
+_PERMANENT_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "too_many_attachments",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "not_authed",
+        "missing_scope",
+    }
+)
 DEFAULT_RETRY_AFTER = 30.0
 _UPLOADS_REMEMBERED = 64
 
@@ -37,7 +57,7 @@ class SlackNotifier:
         file: OutboxFile | None = None,
     ) -> PostedMessage:
         if file is not None:
-            blocks = [*blocks, self._image_block(file)]
+            blocks = [*blocks[: MAX_BLOCKS - 1], self._image_block(file)]
         try:
             answer = self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks or None
@@ -72,6 +92,8 @@ def _typed(error: SlackApiError) -> Exception:
     code = error.response.get("error")
     if code in _CHANNEL_ERRORS:
         return ChannelUnavailable(str(code))
+    if code in _PERMANENT_ERRORS:
+        return PermanentPostError(f"Slack refused the message: {code}")
     if error.response.status_code == 429:
         headers = error.response.headers or {}
         retry_after = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
@@ -92,7 +114,8 @@ def build_notifier(slack: SlackSettings) -> SlackNotifier | None:
         token=slack.slack_bot_token.get_secret_value(),
         base_url=slack.costbot_slack_api_url,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=3),
+            # One wait inside the client; a longer rate limit is the outbox's to wait out.
+            RateLimitErrorRetryHandler(max_retry_count=1),
             ConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )

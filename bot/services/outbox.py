@@ -13,8 +13,11 @@ from typing import Any, Protocol
 from bot.services.snapshot_state import Outbox, OutboxFile, PendingMessage
 
 logger = logging.getLogger("costbot.outbox")
-GIVE_UP_AFTER = 8
-LEASE_SECONDS = 60.0
+# A post may wait out Slack's Retry-After inside the client (one retry) and a slow upload; the
+# lease outlasts that by far, so no other process takes a message that is still being posted.
+LEASE_SECONDS = 300.0
+# Blocks a message may carry: delivery adds one (the fallback note, or the image).
+MAX_BLOCKS = 50
 RETRY_SECONDS = 30
 LOOP_SECONDS = 15.0  # after a failed post; doubling, at most an hour
 
@@ -35,6 +38,11 @@ class ChannelUnavailable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class PermanentPostError(Exception):
+    """Slack refused the message itself (invalid blocks, a revoked token): posting it again
+    cannot succeed, so it is marked failed and logged, not retried."""
 
 
 class RateLimited(Exception):
@@ -167,7 +175,7 @@ class OutboxDelivery:
             note = fallback_note(message.channel, exc.reason)
             blocks = [
                 {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
-                *message.blocks,
+                *message.blocks[: MAX_BLOCKS - 1],
             ]
             return self._paced(fallback, f"{note}\n{message.text}", blocks, message.file)
 
@@ -188,7 +196,9 @@ class OutboxDelivery:
             self._last_post[channel] = self._ticks()
 
     def _failed(self, message: PendingMessage, exc: Exception) -> None:
-        give_up = message.attempts >= GIVE_UP_AFTER
+        """Kept and retried later, waiting longer each time (at most an hour), however long
+        Slack is away: only a message Slack refuses as such is given up."""
+        give_up = isinstance(exc, PermanentPostError)
         logger.warning(
             "could not post to %s (attempt %d%s): %s",
             message.channel,

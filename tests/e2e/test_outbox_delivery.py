@@ -195,3 +195,25 @@ class Ticks:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+
+def test_a_long_outage_never_gives_a_message_up(world):
+    sandbox, ledger, outbox, notifier, _sessions = world
+    _queue(ledger, "outage", OutboxItem("", COSTS, "Budget crossed 80%"))
+    clock = Clock()
+    delivery = OutboxDelivery(outbox, notifier, clock=clock)
+    for _ in range(12):  # twelve failed posts: hours of a Slack outage, with growing waits
+        sandbox.state.fail_next("chat.postMessage", 503)
+        assert delivery.deliver_pending() == 0
+        clock.now += timedelta(hours=1, seconds=1)  # the wait is at most an hour
+    assert ledger.record("outage").state is AlertState.PENDING
+    assert delivery.deliver_pending() == 1  # Slack is back
+    assert [m.text for m in sandbox.state.messages(COSTS)] == ["Budget crossed 80%"]
+
+
+def test_a_message_slack_refuses_as_such_is_given_up_at_once(world):
+    _sandbox, ledger, outbox, notifier, _sessions = world
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]
+    _queue(ledger, "bad", OutboxItem("", COSTS, "too long a section", blocks=blocks))
+    assert OutboxDelivery(outbox, notifier).deliver_pending() == 0
+    assert ledger.record("bad").state is AlertState.FAILED

@@ -23,5 +23,5 @@ def test_the_bot_runs_the_schedule_unless_told_not_to(tmp_path, monkeypatch, no_
     if no_scheduler:
         assert "scheduler" not in log
     else:
-        assert "started with 0 jobs" in log
-        assert log.index("started with 0 jobs") < log.index("stopped")  # SIGTERM stopped it
+        assert "started with 1 jobs" in log  # alerts:evaluate
+        assert log.index("started with 1 jobs") < log.index("stopped")  # SIGTERM stopped it

@@ -155,7 +155,7 @@ def test_costbot_worker_runs_the_schedule_without_slack_and_stops_on_sigterm(tmp
             [*COSTBOT, "worker"], cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        _wait_until(lambda: "started with 0 jobs" in log.read_text(), 20, "the worker starts")
+        _wait_until(lambda: "started with 1 jobs" in log.read_text(), 20, "the worker starts")
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=15) == 0
     finally:
