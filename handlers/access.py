@@ -39,8 +39,12 @@ def only_allowed(
     *,
     applies: Callable[[dict[str, Any]], bool] = lambda body: True,
     block_id: str | None = None,
+    about: Callable[[str, dict[str, Any]], bool] | None = None,
 ):
-    """Listener middleware that lets through only users `allowed` names (see the module)."""
+    """Listener middleware that lets through only users `allowed` names (see the module).
+
+    `about(user, body)` instead decides by what the request is about too (the alert a button
+    names, whose mentions may act on it)."""
 
     def check_access(
         body: dict[str, Any], respond: Respond | None, logger: logging.Logger, next: Next
@@ -49,7 +53,7 @@ def only_allowed(
             next()
             return None
         user = user_of(body)
-        if user and allowed(user):
+        if user and (about(user, body) if about is not None else allowed(user)):
             next()
             return None
         logger.info("refused %s to %s: not allowed", body.get("type") or "a command", user)

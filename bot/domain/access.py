@@ -21,3 +21,14 @@ def may_edit_budgets(
     if user_id in editors:
         return True
     return any(group in editors for group in user_groups_of_user if group)
+
+
+def may_snooze_alert(
+    user_id: str,
+    user_groups_of_user: Iterable[str],
+    editors: frozenset[str],
+    mentioned: frozenset[str],
+) -> bool:
+    """Budget editors, and whoever the alert names (its mentioned users and user groups), may
+    silence it: a snooze decides what a whole channel hears for a week."""
+    return may_edit_budgets(user_id, user_groups_of_user, editors | mentioned)

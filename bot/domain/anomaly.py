@@ -13,8 +13,9 @@ not against the whole rise. With no trend this is the plain median and MAD.
 
 A day is anomalous when its excess over the expected cost is more than `sensitivity` times the
 scaled MAD (1.4826 * MAD, a standard deviation for normal noise), at least `min_impact` in
-money, and at least `min_impact` above every day of its baseline: a level the window itself
-reached (a training run every fortnight, a monthly batch job) is a recurring pattern, not news.
+money, and at least `min_impact` above all but the highest day of its baseline: a level the
+window reached more than once (a training run every fortnight) is a recurring pattern, not
+news, while one earlier incident does not hide the next.
 A flat series has MAD 0, so the spread is floored at a small share of the expected cost: a
 one-cent rise of a constant cost is not "infinitely" unusual, nor is growth that bends a little
 above its straight-line trend.
@@ -87,8 +88,8 @@ class Reference:
 
     expected: Decimal
     spread: Decimal  # scaled MAD, floored
-    # The highest baseline day: a cost the baseline itself reached (a training run every
-    # fortnight, a monthly batch) is part of the usual pattern, however far above the median.
+    # The second highest baseline day: a cost the baseline reached more than once (a training
+    # run every fortnight, a weekly batch) is the usual pattern, however far above the median.
     highest: Decimal | None = None
 
     def excess(self, cost: Decimal) -> Decimal:
@@ -269,7 +270,9 @@ def _reference(
     expected = max(on_trend, _median(values))
     mad = _median([abs(v - on_trend) for v in carried])
     spread = max(MAD_SCALE * mad, settings.spread_floor_share * abs(expected))
-    return Reference(expected=expected, spread=spread, highest=max(values))
+    # The second highest: a level reached once (an earlier incident) does not hide the next.
+    highest = sorted(values)[-2] if len(values) > 1 else None
+    return Reference(expected=expected, spread=spread, highest=highest)
 
 
 def _theil_sen_slope(xs: Sequence[int], ys: Sequence[Decimal]) -> Decimal:

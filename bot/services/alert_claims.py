@@ -86,9 +86,13 @@ def plan_claims(
             continue
         if finding.below_floor:
             unclaimed.append(_reported(finding, route.channel, Status.BELOW_FLOOR))
+        elif finding.scope.lower() in snoozed and finding.kind is not AlertKind.ANOMALY:
+            # Not claimed: the threshold or forecast is still due when the snooze ends, so a
+            # budget that went over meanwhile is told then, not swallowed by the snooze.
+            unclaimed.append(_reported(finding, route.channel, Status.SNOOZED))
         elif finding.scope.lower() in snoozed:
+            # An anomaly is about its day: recorded as snoozed, its episode is not told later.
             planned.append(_claim(finding, route, AlertState.SNOOZED, Status.SNOOZED))
-            planned.extend(_covered(finding, route))
         else:
             by_channel[route.channel].append((finding, route))
     for channel, routed in by_channel.items():

@@ -32,7 +32,7 @@ from bot.services.alert_rules.forecasts import forecast_findings
 from bot.services.alert_rules.history import BudgetHistory
 from bot.services.alert_rules.thresholds import threshold_findings
 from bot.services.budgets import BudgetService
-from bot.services.errors import AlreadyDecidedError, NotFoundError
+from bot.services.errors import AlreadyDecidedError, NotAuthorisedError, NotFoundError
 from bot.services.job_ports import NamedLocks
 
 EVALUATE_LOCK = "alerts:evaluate"
@@ -189,8 +189,21 @@ class AlertService:
             return AlertScope(None, None, start, end, label)
         return AlertScope(dimension, value, start, end, label)
 
+    def may_snooze(self, key: str, user_id: str) -> bool:
+        """Budget editors and whoever the alert mentions (its budget's mentions) may snooze."""
+        record = self._ledger.record(key)
+        if record is None:
+            return True  # no such alert: `snooze` says so
+        budget = next((b for b in self._budgets.budgets() if b.scope.key() == record.scope), None)
+        return self._budgets.may_snooze(user_id, budget.mentions if budget else ())
+
     def snooze(self, key: str, actor: str, days: int = SNOOZE_DAYS) -> datetime:
         """Silence the alert's scope for `days`, audited; returns when the snooze ends."""
+        if not self.may_snooze(key, actor):
+            raise NotAuthorisedError(
+                "Only budget editors and the people this alert mentions may snooze it; "
+                "nothing was changed. Acknowledge it instead, or ask one of them."
+            )
         record = self.alert(key)
         now = self._clock()
         until = now + timedelta(days=days)

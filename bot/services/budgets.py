@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-from bot.domain.access import may_edit_budgets
+from bot.domain.access import may_edit_budgets, may_snooze_alert
 from bot.domain.budget_records import budget_record
 from bot.domain.budgets import Budget, BudgetScope, BudgetStatus, budget_status
 from bot.domain.forecast import Projection, project_period_spend
@@ -161,6 +161,15 @@ class BudgetService:
         if wanted and self._groups is not None and user_id not in self._editors:
             groups = self._groups.groups_of(user_id, wanted)
         return may_edit_budgets(user_id, groups, self._editors)
+
+    def may_snooze(self, user_id: str, mentioned: Sequence[str]) -> bool:
+        """Budget editors and the users and groups an alert mentions may snooze it."""
+        named = frozenset(mentioned)
+        wanted = [g for g in self._editors | named if g.startswith("S")]
+        groups: set[str] = set()
+        if wanted and self._groups is not None and user_id not in self._editors | named:
+            groups = self._groups.groups_of(user_id, wanted)
+        return may_snooze_alert(user_id, groups, self._editors, named)
 
     def check_may_edit(self, user_id: str) -> None:
         if not self.may_edit(user_id):

@@ -18,8 +18,9 @@ from bot.domain.command_grammar import CostQuery
 from bot.domain.command_grammar.subcommands.top import TopQuery
 from bot.domain.periods import Period
 from bot.services.alerts import AlertService
-from bot.services.errors import NotFoundError
+from bot.services.errors import NotFoundError, StaleButtonError
 from handlers import HandlerServices
+from handlers.access import only_allowed
 from handlers.blocks import ActionId
 from handlers.blocks.alerts import build_acknowledged_context, build_snoozed_context
 from handlers.button_values import AlertRef, action_value
@@ -45,7 +46,10 @@ def register(app: App, services: HandlerServices) -> None:
         acknowledge_alert(body, respond, services)
 
     app.action(ActionId.ALERT_BREAKDOWN.value)(ack=acknowledge, lazy=[alert_breakdown])
-    app.action(ActionId.ALERT_SNOOZE.value)(ack=acknowledge, lazy=[alert_snooze])
+    app.action(
+        ActionId.ALERT_SNOOZE.value,
+        middleware=[snoozers_only(services)],
+    )(ack=acknowledge, lazy=[alert_snooze])
     app.action(ActionId.ALERT_ACKNOWLEDGE.value)(ack=acknowledge, lazy=[alert_acknowledge])
 
 
@@ -73,6 +77,25 @@ def show_breakdown(
     channel = (body.get("channel") or {}).get("id", "")
     answer = answer_query(query, services, Asker(_user(body), channel, client), shareable=False)
     respond(response_type="ephemeral", replace_original=False, **answer.payload())
+
+
+SNOOZE_REFUSAL = (
+    "Only budget editors and the people this alert mentions may snooze it; nothing was changed. "
+    "Acknowledge it instead, or ask one of them."
+)
+
+
+def snoozers_only(services: HandlerServices):
+    """Listener middleware: Snooze goes through for budget editors and the alert's mentions."""
+
+    def may_snooze(user: str, body: dict[str, Any]) -> bool:
+        try:
+            key = action_value(body, AlertRef).key
+        except StaleButtonError:
+            return True  # the listener says the button is out of date
+        return _alerts(services).may_snooze(key, user)
+
+    return only_allowed(lambda user: False, lambda: SNOOZE_REFUSAL, about=may_snooze)
 
 
 def snooze_alert(body: dict[str, Any], respond: Respond, services: HandlerServices) -> None:

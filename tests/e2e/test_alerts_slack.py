@@ -75,15 +75,26 @@ def test_buttons_acknowledge_snooze_and_breakdown(tmp_path: Path, monkeypatch):
         assert "already acknowledged by U0SANDBOX1 at 2024-09-20" in texts(told[-1])
         assert told[-1].ephemeral_to == BEN
 
+        # Ben is neither a budget editor nor mentioned: his Snooze is refused, privately.
         world.click(forecast, "alert_snooze", BEN)
+        refused = wait_for(
+            lambda: [
+                m
+                for m in world.state.messages(FRAUD_CHANNEL, visible_to=BEN)
+                if m.ephemeral_to == BEN and "may snooze it" in texts(m)
+            ]
+        )
+        assert "nothing was changed" in texts(refused[-1])
+        assert world.services.alerts._ledger.snoozes(datetime(2024, 9, 20, tzinfo=UTC)) == {}
+        world.click(forecast, "alert_snooze", ADA)
         wait_for(
             lambda: [
                 m
                 for m in world.posted(FRAUD_CHANNEL)
-                if "Snoozed by <@U0SANDBOX2> until 2024-09-27" in texts(m)
+                if "Snoozed by <@U0SANDBOX1> until 2024-09-27" in texts(m)
             ]
         )
-        # Fraud now reaches 100%: the snoozed scope is claimed, not told.
+        # Fraud now reaches 100%: reported as snoozed, not told (and not used up).
         more = [extra("fraud", "risk", TODAY - timedelta(days=1), "1000", ChargeCategory="Usage")]
         ingest_rows(world.services, tmp_path, more, name="more.csv")
         report = world.evaluate_and_deliver()

@@ -263,3 +263,24 @@ def test_one_event_is_one_alert_however_many_dimensions_see_it(store):
     alone = AlertsConfig.model_validate({"anomaly": {"dimensions": ["team"]}})
     team_only = by_kind(service(store, MemoryAlertLedger(), [], alerts=alone).evaluate(), "anomaly")
     assert [a.scope for a in team_only] == ["team=ml-platform"]  # alone, the team tells it
+
+
+def test_an_unrelated_rise_on_the_same_day_is_its_own_alert():
+    from types import SimpleNamespace as Seen
+
+    from bot.services.alert_rules.anomalies import one_alert_per_event
+
+    day = NOW.date()
+
+    def seen(dimension, value, impact):
+        facts = Seen(currency="USD", impact=Decimal(impact))
+        return Seen(dimension=dimension, value=value, day=day, facts=facts)
+
+    fraud, risk, search = (
+        seen("project", "fraud", 1000),
+        seen("team", "risk", 900),
+        seen("team", "search", 900),
+    )
+    inside = {("fraud", "risk"): Decimal(1000), ("fraud", "search"): Decimal(0)}
+    kept = one_alert_per_event([fraud, risk, search], lambda a, b: inside[(a.value, b.value)])
+    assert kept == [fraud, search]

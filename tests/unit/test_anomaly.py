@@ -323,3 +323,11 @@ def test_a_training_run_every_fortnight_is_not_an_anomaly_but_a_larger_one_is(se
     series[day(84)] = D(1700)  # a job that stalled on more GPUs than any run before
     [found] = alerts(judge_run(series, 84, 84))
     assert found.day == day(84) and found.reference.highest < D(1700)
+
+
+def test_a_second_incident_within_the_baseline_is_still_found() -> None:
+    series = seeded_series(60, level("100"), noise=100, seed=5)
+    series[day(40)] = D(5100)
+    series[day(50)] = D(4100)
+    found = alerts(judge_run(series, 35, 59))
+    assert [j.day for j in found] == [day(40), day(50)]

@@ -86,8 +86,19 @@ class AnomalyRule:
             return outcome
         for dimension in self._dimensions:
             self._dimension(dimension, complete_through, state, budget_of, outcome)
-        outcome.findings[:] = one_alert_per_event(outcome.findings)
+        outcome.findings[:] = one_alert_per_event(outcome.findings, self._overlap)
         return outcome
+
+    def _overlap(self, earlier: Finding, later: Finding) -> Decimal:
+        """The cost on their day that lies in both scopes (a project inside a team)."""
+        both = [
+            CostFilter(earlier.dimension, earlier.value),
+            CostFilter(later.dimension, later.value),
+        ]
+        rows = self._store.sum_cost(later.day, later.day, self._basis, where=both)
+        return sum(
+            (cost for currency, cost in rows if currency == later.facts.currency), Decimal(0)
+        )
 
     def _dimension(
         self,
@@ -232,17 +243,26 @@ class AnomalyRule:
 SAME_EVENT_SHARE = Decimal("0.5")
 
 
-def one_alert_per_event(findings: Sequence[Finding]) -> list[Finding]:
+def one_alert_per_event(
+    findings: Sequence[Finding], overlap: Callable[[Finding, Finding], Decimal]
+) -> list[Finding]:
     """Keep the first dimension's finding of each event: a stalled job in one project shows up
-    as its project's, its team's and EC2's anomaly at once, and one message is enough."""
+    as its project's, its team's and EC2's anomaly at once, and one message is enough.
+
+    A later finding is the same event only when an earlier one on its day rose by at least half
+    as much AND the two scopes share at least that much cost that day (the project lies inside
+    the team, the job runs on that service); an unrelated rise on the same day is its own alert.
+    """
     kept: list[Finding] = []
     for finding in findings:
         facts = finding.facts
+        enough = facts.impact * SAME_EVENT_SHARE
         same = any(
             earlier.day == finding.day
             and earlier.dimension != finding.dimension
             and earlier.facts.currency == facts.currency
-            and earlier.facts.impact >= facts.impact * SAME_EVENT_SHARE
+            and earlier.facts.impact >= enough
+            and overlap(earlier, finding) >= enough
             for earlier in kept
         )
         if not same:
