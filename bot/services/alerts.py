@@ -31,12 +31,14 @@ from bot.services.alert_rules.anomalies import AnomalyRule
 from bot.services.alert_rules.forecasts import forecast_findings
 from bot.services.alert_rules.history import BudgetHistory
 from bot.services.alert_rules.thresholds import threshold_findings
-from bot.services.budgets import BudgetService
+from bot.services.budgets import BudgetLine, BudgetService
 from bot.services.errors import AlreadyDecidedError, NotAuthorisedError, NotFoundError
 from bot.services.job_ports import NamedLocks
 
 EVALUATE_LOCK = "alerts:evaluate"
 SNOOZE_DAYS = 7
+# Days after a period ends that its late billing data is still judged against its thresholds.
+LATE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -135,10 +137,13 @@ class AlertService:
 
     def _findings(self, today: date) -> tuple[list[Finding], dict]:
         lines = self._budgets.lines(today)
-        since = min((line.status.start for line in lines), default=today)
+        closing = self._closing_lines(today)
+        since = min((line.status.start for line in lines + closing), default=today)
         records = self._ledger.records(since, (AlertKind.THRESHOLD, AlertKind.FORECAST))
         history = BudgetHistory.from_records(records)
-        findings = threshold_findings(lines, history)
+        # A period that just ended still gets its late days (billing data lags a day or two):
+        # its thresholds are judged on them too; a forecast of it says nothing any more.
+        findings = threshold_findings(closing, history) + threshold_findings(lines, history)
         findings += forecast_findings(
             lines, history, step_percent=self._step, min_days=self._min_days
         )
@@ -153,6 +158,22 @@ class AlertService:
             findings += outcome.findings
             state.update(outcome.state)
         return findings, state
+
+    def _closing_lines(self, today: date) -> list[BudgetLine]:
+        """Each budget's previous period, while it ended at most LATE_DAYS ago."""
+        ends = set()
+        for budget in self._budgets.budgets():
+            end = budget.period_containing(today)[0] - timedelta(days=1)
+            if (today - end).days <= LATE_DAYS:
+                ends.add(end)
+        closing = []
+        for end in sorted(ends):
+            closing += [
+                line
+                for line in self._budgets.lines(end)
+                if line.status.end == end and line.budget.period_containing(today)[0] > end
+            ]
+        return closing
 
     def _dry_run(self, planned: Sequence[Planned]) -> list[ReportedAlert]:
         reported = []

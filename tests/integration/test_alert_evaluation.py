@@ -96,7 +96,7 @@ def test_snooze_and_acknowledge_are_kept(alert_services):
     assert alerts.acknowledge(SPIKY, "U0SANDBOX1").acknowledged_by == "U0SANDBOX1"
     with pytest.raises(AlreadyDecidedError, match="U0SANDBOX1"):
         alerts.acknowledge(SPIKY, "U0SANDBOX2")
-    until = alerts.snooze(FRAUD_80, "U0SANDBOX2")
+    until = alerts.snooze(FRAUD_80, "U0SANDBOX1")  # mentioned by the fraud budget
     assert until.date() == datetime(2024, 9, 27).date()
     scope = alerts.scope_of(SPIKY)
     assert (scope.dimension, scope.value, scope.start) == (

@@ -228,7 +228,12 @@ def test_acknowledge_once_and_snooze(store):
     assert alerts.acknowledge(key, "U1").acknowledged_by == "U1"
     with pytest.raises(AlreadyDecidedError, match="already acknowledged by U1 at"):
         alerts.acknowledge(key, "U2")
-    until = alerts.snooze(key, "U2")
+    from bot.services.errors import NotAuthorisedError
+
+    with pytest.raises(NotAuthorisedError, match="may snooze it"):
+        alerts.snooze(key, "U2")  # neither a budget editor nor mentioned
+    assert ledger.snoozed == {}
+    until = alerts.snooze(key, "U123")  # the budget mentions U123
     assert until == NOW + timedelta(days=7)
     assert ledger.snoozed == {"project=fraud": until}
     assert [e.action for e in ledger.audit] == ["alert.acknowledge", "alert.snooze"]
@@ -284,3 +289,20 @@ def test_an_unrelated_rise_on_the_same_day_is_its_own_alert():
     inside = {("fraud", "risk"): Decimal(1000), ("fraud", "search"): Decimal(0)}
     kept = one_alert_per_event([fraud, risk, search], lambda a, b: inside[(a.value, b.value)])
     assert kept == [fraud, search]
+
+
+def test_a_period_that_just_ended_is_still_judged_on_its_late_days(store):
+    """September's last days arrive in October: its thresholds still alert, then stop."""
+    budget = Budget(BudgetScope("project", "fraud"), Decimal(2000), "USD")
+    october = datetime(2024, 10, 2, 9, 0, tzinfo=UTC)
+    ledger = MemoryAlertLedger()
+    report = service(store, ledger, [budget], now=october).evaluate()
+    keys = [a.key for a in by_kind(report, "threshold")]
+    assert keys == ["budget:project=fraud:monthly:2024-09-01:threshold:80"]
+    weeks_later = datetime(2024, 10, 20, 9, 0, tzinfo=UTC)
+    assert (
+        by_kind(
+            service(store, MemoryAlertLedger(), [budget], now=weeks_later).evaluate(), "threshold"
+        )
+        == []
+    )
