@@ -17,6 +17,9 @@ from slack_sdk.errors import SlackApiError
 from bot.services.alert_ports import ChannelRef
 
 CACHE_SECONDS = 600.0
+# After a failed read, Slack is not asked again for this long: one evaluation routes many
+# alerts, and each must not wait out the same outage again.
+FAILURE_SECONDS = 60.0
 
 
 class SlackChannelDirectory:
@@ -33,6 +36,7 @@ class SlackChannelDirectory:
         self._lock = threading.Lock()
         self._channels: dict[str, ChannelRef] | None = None
         self._read_at = 0.0
+        self._failed: tuple[float, Exception] | None = None
 
     def resolve(self, channel: str) -> ChannelRef | None:
         wanted = channel.strip()
@@ -51,9 +55,17 @@ class SlackChannelDirectory:
         with self._lock:
             if self._channels is not None and self._clock() - self._read_at < self._ttl:
                 return self._channels
-        channels = self._read()
+            failed = self._failed
+            if failed is not None and self._clock() - failed[0] < FAILURE_SECONDS:
+                raise failed[1]
+        try:
+            channels = self._read()
+        except Exception as error:
+            with self._lock:
+                self._failed = (self._clock(), error)
+            raise
         with self._lock:
-            self._channels, self._read_at = channels, self._clock()
+            self._channels, self._read_at, self._failed = channels, self._clock(), None
         return channels
 
     def _read(self) -> dict[str, ChannelRef]:

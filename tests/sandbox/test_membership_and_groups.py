@@ -112,3 +112,21 @@ def test_the_page_knows_membership_and_groups(sandbox: SandboxServer) -> None:
         {"id": "S0BUDGET01", "handle": "budget-editors", "name": "Budget editors", "users": [ADA]}
     ]
     assert workspace["sandbox_user"] == ADA
+
+
+def test_a_failed_channel_read_is_not_repeated_for_every_alert(
+    client: WebClient, state: SandboxState
+) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack_directory import FAILURE_SECONDS, SlackChannelDirectory
+
+    now = [0.0]
+    directory = SlackChannelDirectory(client, clock=lambda: now[0])
+    state.fail_next("conversations.list", 500)
+    for _ in range(3):
+        with pytest.raises(SlackApiError):
+            directory.resolve("#general")
+    assert len(state.calls("conversations.list")) == 1  # asked once, not once per alert
+    now[0] += FAILURE_SECONDS + 1
+    assert directory.resolve("#general") is not None
