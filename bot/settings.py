@@ -192,11 +192,11 @@ class CostbotConfig(BaseModel):
                 budget = entry.budget(self.currency)
             except BudgetError as error:
                 raise ValueError(f"budgets[{index}]: {error}") from None
-            scope = f"{budget.scope}"
+            scope = budget.scope.key()  # case-folded: Fraud and fraud are one scope
             if scope in seen:
                 raise ValueError(
-                    f"budgets[{index}]: {scope} already has a budget (budgets[{seen[scope]}]); "
-                    "keep one budget per scope"
+                    f"budgets[{index}]: {budget.scope} already has a budget "
+                    f"(budgets[{seen[scope]}]); keep one budget per scope"
                 )
             seen[scope] = index
         return self

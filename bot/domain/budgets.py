@@ -117,9 +117,13 @@ class BudgetScope:
         """Stable text naming the scope: `all` or `project=fraud-detection`.
 
         `=` cannot occur in a dimension name and `all` has none, so distinct scopes never share
-        a key, even when a value contains `=` or `:`.
+        a key, even when a value contains `=` or `:`. The value is case-folded: costs match a
+        scope whatever its case (allocation lower-cases tag values), so `Fraud-Detection` and
+        `fraud-detection` are one scope with one budget.
         """
-        return ALL_SCOPE if self.dimension is None else f"{self.dimension}={self.value}"
+        if self.dimension is None:
+            return ALL_SCOPE
+        return f"{self.dimension}={(self.value or '').casefold()}"
 
     def __str__(self) -> str:
         """The scope as people write it: `all` or `project fraud-detection`."""

@@ -150,3 +150,13 @@ def test_one_digest_per_channel_and_kind(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"digests\[1\]: costs already has a daily digest"):
         load_config(path)
+
+
+def test_two_budgets_for_one_scope_in_two_cases_are_refused(tmp_path):
+    path = tmp_path / "c.yml"
+    path.write_text(
+        "budgets:\n  - {project: Fraud-Detection, amount: 10}\n"
+        "  - {project: fraud-detection, amount: 20}\n"
+    )
+    with pytest.raises(ConfigError, match=r"budgets\[1\]: project fraud-detection already has"):
+        load_config(path)
