@@ -9,10 +9,12 @@ the ack, and the user is told privately in the channel the button was pressed in
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.services.budgets import BudgetService
 from bot.services.errors import UserFacingError
@@ -30,7 +32,7 @@ from handlers.blocks.budgets import EDIT_ACTION, NEW_ACTION, budget_change_text
 from handlers.button_values import BudgetRef, action_value
 from handlers.commands import acknowledge
 from handlers.commands.budget import budget_editors_only
-from handlers.errors import reported
+from handlers.errors import SORRY, reported
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +102,14 @@ def save_budget(body: dict[str, Any], client: WebClient, budgets: BudgetService)
         text = budget_change_text(budgets.set_budget(user, budget))
     except UserFacingError as error:  # e.g. no longer an editor: the modal is closed already
         text = str(error)
+    except Exception as error:  # the modal is closed: nobody would hear of it but by us
+        error_id = uuid.uuid4().hex[:12]
+        logger.error("saving a budget failed (error id %s)", error_id, exc_info=error)
+        text = f"The budget could not be saved; nothing was changed. {SORRY} Error id: {error_id}"
     if context.channel:
-        client.chat_postEphemeral(channel=context.channel, user=user, text=text)
-    else:  # opened from somewhere without a channel: tell the user in a direct message
-        client.chat_postMessage(channel=user, text=text)
+        try:
+            client.chat_postEphemeral(channel=context.channel, user=user, text=text)
+            return
+        except SlackApiError:  # e.g. costbot is not in that channel: a direct message does
+            logger.warning("could not answer in %s; telling %s directly", context.channel, user)
+    client.chat_postMessage(channel=user, text=text)
