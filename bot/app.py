@@ -317,6 +317,8 @@ def send_digest_then_tell(services: Services, notifier: Notifier | None) -> RunD
     def run_digest(digest: DigestConfig, slot: str) -> DigestResult:
         assert services.digests is not None
         day = datetime.fromisoformat(slot.replace("Z", "+00:00")).date()
+        if services.settings.today is not None:  # COSTBOT_TODAY: the day answers are about
+            day = min(day, services.settings.today)
         result = services.digests.send(digest, day)
         services.outbox_delivery(notifier).deliver_pending()
         return result

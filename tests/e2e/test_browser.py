@@ -145,6 +145,76 @@ def test_without_the_key_the_page_says_which_url_to_open(world, page):
     expect(page.locator("#notice")).to_contain_text("open the URL that costbot demo printed")
 
 
+def open_channel(page: Page, world, name: str) -> None:
+    world.settle()
+    page.goto(world.demo.url)
+    page.get_by_role("button", name=f"# {name}").click()
+    expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
+
+
+def posted_with(world, channel: str, text: str) -> list:
+    """The channel's messages (visible to all) whose text holds `text`."""
+    return [m for m in world.state.messages(channel) if m.ephemeral_to is None and text in m.text]
+
+
+def test_the_demo_alerts_arrive_once_each_in_their_team_channels(world, page):
+    for channel, name, what in (
+        ("C0FRAUDDT1", "fraud-detection", "Budget alert"),
+        ("C0MLPLATF1", "ml-platform", "Forecast alert"),
+        ("C0RECSYS01", "recsys", "Cost anomaly"),
+        ("C0COSTS001", "cloud-costs", "Daily digest"),
+    ):
+        assert len(posted_with(world, channel, what)) == 1, (name, what)
+        open_channel(page, world, name)
+        expect(messages(page).filter(has_text=what)).to_have_count(1)
+    anomaly = messages(page).filter(has_text="Daily digest")
+    expect(anomaly.locator("img")).to_have_count(1)  # the digest's chart
+    open_channel(page, world, "recsys")
+    spike = messages(page).filter(has_text="Cost anomaly")
+    expect(spike).to_contain_text("recsys-train-p4d-stalled")  # its drivers, by resource
+    spike.scroll_into_view_if_needed()
+    screenshot(page, "sandbox-anomaly-alert.png")
+    open_channel(page, world, "ml-platform")
+    forecast = messages(page).filter(has_text="Forecast alert")
+    expect(forecast).to_contain_text("projected")
+    expect(forecast).to_contain_text("weekdays at")  # how the projection was computed
+
+
+def test_an_alert_is_acknowledged_in_place_and_its_breakdown_is_private(world, page):
+    open_channel(page, world, "fraud-detection")
+    alert = messages(page).filter(has_text="Budget alert")
+    expect(alert).to_contain_text("past the 50% threshold")
+    alert.get_by_role("button", name="Show breakdown").click()
+    private = messages(page).filter(has_text=ONLY_YOU).filter(has_text="fraud-detection")
+    expect(private.last).to_contain_text(DOLLARS)
+    alert.get_by_role("button", name="Acknowledge").click()
+    expect(alert).to_contain_text("Acknowledged by")
+    alert.get_by_role("button", name="Snooze 7 days").click()
+    expect(alert).to_contain_text("Snoozed by")
+    alert.scroll_into_view_if_needed()
+    screenshot(page, "sandbox-budget-alert.png")
+
+
+def test_a_budget_is_edited_in_its_modal(world, page):
+    open_channel(page, world, "ml-platform")
+    composer = page.locator("#composer-input")
+    composer.fill("/cost budget")
+    composer.press("Enter")
+    listing = messages(page).filter(has_text="forecast over budget").last
+    expect(listing).to_contain_text("project llm-chat")
+    listing.get_by_role("button", name="Edit").first.click()
+    modal = page.get_by_role("dialog", name="Edit budget")
+    expect(modal).to_be_visible()
+    amount = modal.locator(".modal-input").filter(has_text="Amount").locator("input")
+    amount.fill("no money")
+    modal.get_by_role("button", name="Save").click()
+    expect(modal.locator(".modal-error").filter(has_text=re.compile(r"\S"))).to_have_count(1)
+    amount.fill("25,000")
+    modal.get_by_role("button", name="Save").click()
+    expect(modal).to_be_hidden()
+    expect(messages(page).last).to_contain_text("$25,000.00")
+
+
 @pytest.fixture(scope="module")
 def live_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackWorld]:
     """A demo that starts four days behind and whose source adds a day every 10 s."""

@@ -222,20 +222,31 @@ class AnomalyRule:
         window = baseline_window(day, self._settings)
         where = CostFilter(dimension, value)
         found = []
-        for field_name in ("service_name", "resource_id"):
-            if field_name == dimension_field(dimension):
+        for fields in (("service_name",), ("resource_id", "resource_name")):
+            if fields[0] == dimension_field(dimension):
                 found.append([])
                 continue
             rows = self._store.sum_cost(
-                window[0], day, self._basis, where=where, group_by=("day", field_name)
+                window[0], day, self._basis, where=where, group_by=("day", *fields)
             )
-            breakdowns: dict[date, dict[str, Decimal]] = defaultdict(dict)
-            for row_day, name, row_currency, cost in rows:
-                if row_currency == currency and isinstance(name, str) and name:
-                    breakdowns[row_day][name] = cost
+            breakdowns: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+            for row_day, *names, row_currency, cost in rows:
+                name = _driver_name(*names)
+                if row_currency == currency and name:
+                    breakdowns[row_day][name] += cost
             base = baseline_breakdown(breakdowns, window)
             found.append(drivers(breakdowns.get(day, {}), base, top=TOP_DRIVERS))
         return found[0], found[1]
+
+
+def _driver_name(resource_or_service: object, resource_name: object = None) -> str:
+    """A resource by the name people know it by, with the end of its id to tell it apart."""
+    if not isinstance(resource_or_service, str) or not resource_or_service:
+        return ""
+    if isinstance(resource_name, str) and resource_name and resource_name != resource_or_service:
+        short = resource_or_service.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+        return f"{resource_name} ({short})"
+    return resource_or_service
 
 
 # A rise seen again through a broader dimension is the same event when a finding of an earlier
