@@ -186,8 +186,17 @@ class CostbotScheduler:
         logger.info("scheduler %s started with %d jobs", self.owner, len(self.specs))
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop firing; with `wait`, let running jobs finish (and record how they ended)."""
-        self._apscheduler.shutdown(wait=wait)
+        """Stop firing; with `wait`, let running jobs finish (and record how they ended).
+
+        APScheduler's own waiting shutdown holds its job-store lock while it joins the running
+        jobs, and a catch-up adding a job at that moment would wait for the lock forever: stop
+        it without waiting, then wait here for the runs, each of which holds its job's lock.
+        """
+        self._apscheduler.shutdown(wait=False)
+        if wait:
+            for running in list(self._running.values()):
+                with running:
+                    pass
         logger.info("scheduler %s stopped", self.owner)
 
     def _catch_up(self) -> None:
