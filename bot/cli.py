@@ -17,6 +17,7 @@ from bot.app import Services, build_job_scheduler, build_services, snapshot_then
 from bot.cli_alerts import alerts_app
 from bot.cli_budgets import budget_app
 from bot.cli_digests import digest_app
+from bot.cli_options import ConfigOption, JsonOption
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
@@ -58,10 +59,6 @@ _KNOWN_ERRORS = (
     OverflowError,
 )
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", help="YAML config file (default: $COSTBOT_CONFIG or ./costbot.yml)."),
-]
 PeriodOption = Annotated[
     str,
     typer.Option(
@@ -70,7 +67,6 @@ PeriodOption = Annotated[
         help="today, yesterday, mtd, last-month, Nd, ytd, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD.",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
 def _run(action: Callable[[], T]) -> T:

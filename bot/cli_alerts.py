@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from bot.app import build_services
+from bot.cli_options import ConfigOption, JsonOption
 from bot.services.alert_claims import ReportedAlert
 from bot.services.errors import UserFacingError
 from bot.settings import ConfigError, Settings, SlackSettings
@@ -23,13 +23,8 @@ def evaluate(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be alerted; post and record nothing.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", help="YAML config file (default: $COSTBOT_CONFIG or ./costbot.yml)."
-        ),
-    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
     """Evaluate every alert now, post the new ones (SLACK_BOT_TOKEN, COSTBOT_SLACK_API_URL) and
     report each: posted, pending (kept to retry), already_sent, snoozed, below_floor, dry_run."""

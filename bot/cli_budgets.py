@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
+from bot.cli_options import ConfigOption, JsonOption
 from bot.domain.budget_json import budget_status_json
 
 budget_app = typer.Typer(help="Budgets: the config's and those set in Slack.", no_args_is_help=True)
@@ -15,13 +14,8 @@ budget_app = typer.Typer(help="Budgets: the config's and those set in Slack.", n
 
 @budget_app.command("list")
 def list_budgets(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", help="YAML config file (default: $COSTBOT_CONFIG or ./costbot.yml)."
-        ),
-    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
     """Every budget: spent, % used, % of the period elapsed, projection and status."""
     from bot.cli import _run, _services  # the CLI's own error handling and service wiring

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bot.cli_options import ConfigOption, JsonOption
 from bot.services.digests import DigestResult
 
 digest_app = typer.Typer(help="Daily and weekly digests (config `digests:`).", no_args_is_help=True)
@@ -21,13 +21,8 @@ def send(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be sent; send and record nothing.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", help="YAML config file (default: $COSTBOT_CONFIG or ./costbot.yml)."
-        ),
-    ] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
     """Send each configured digest for its latest complete period (a second run sends nothing)."""
     from bot.cli import _notifier, _run, _services, _start_logging  # the CLI's own wiring

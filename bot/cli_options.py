@@ -1,0 +1,14 @@
+"""The options several `costbot` commands share, written once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="YAML config file (default: $COSTBOT_CONFIG or ./costbot.yml)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
