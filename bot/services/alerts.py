@@ -160,11 +160,15 @@ class AlertService:
         return findings, state
 
     def _closing_lines(self, today: date) -> list[BudgetLine]:
-        """Each budget's previous period, while it ended at most LATE_DAYS ago."""
+        """Each budget's previous period while its last days are still arriving: it ended at
+        most LATE_DAYS ago and the complete days do not yet reach past it (the evaluation that
+        sees its last day complete is the last to judge it)."""
+        complete = self._complete_through(today)
         ends = set()
         for budget in self._budgets.budgets():
             end = budget.period_containing(today)[0] - timedelta(days=1)
-            if (today - end).days <= LATE_DAYS:
+            late = complete is None or complete <= end
+            if late and (today - end).days <= LATE_DAYS:
                 ends.add(end)
         closing = []
         for end in sorted(ends):

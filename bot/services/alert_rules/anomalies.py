@@ -86,18 +86,20 @@ class AnomalyRule:
             return outcome
         for dimension in self._dimensions:
             self._dimension(dimension, complete_through, state, budget_of, outcome)
+        self._shared: dict[tuple[date, str, str], dict[tuple, Decimal]] = {}
         outcome.findings[:] = one_alert_per_event(outcome.findings, self._overlap)
         return outcome
 
     def _overlap(self, earlier: Finding, later: Finding) -> Decimal:
-        """The cost on their day that lies in both scopes (a project inside a team)."""
-        both = [
-            CostFilter(earlier.dimension, earlier.value),
-            CostFilter(later.dimension, later.value),
-        ]
-        rows = self._store.sum_cost(later.day, later.day, self._basis, where=both)
-        return sum(
-            (cost for currency, cost in rows if currency == later.facts.currency), Decimal(0)
+        """The cost on their day that lies in both scopes (a project inside a team): one grouped
+        query per day and pair of dimensions, however many findings are compared."""
+        pair = (later.day, earlier.dimension, later.dimension)
+        if pair not in self._shared:
+            fields = (dimension_field(earlier.dimension), dimension_field(later.dimension))
+            rows = self._store.sum_cost(later.day, later.day, self._basis, group_by=fields)
+            self._shared[pair] = {(a, b, currency): cost for a, b, currency, cost in rows}
+        return self._shared[pair].get(
+            (earlier.value, later.value, later.facts.currency), Decimal(0)
         )
 
     def _dimension(
