@@ -305,8 +305,7 @@ def build_job_scheduler(
 
     claims = SqlJobClaims(make_session_factory(services.engine))
     jobs = snapshot_jobs(services.config.sources, run_source)
-    if services.digests is not None:
-        jobs += digest_jobs(services.digests.digests, send_digest_then_tell(services, notifier))
+    jobs += digest_jobs(services.digests.digests, send_digest_then_tell(services, notifier))
     jobs += alert_jobs(services.config.alerts.every, evaluate_then_tell(services, notifier))
     return build_scheduler(jobs, claims)
 
@@ -315,7 +314,6 @@ def send_digest_then_tell(services: Services, notifier: Notifier | None) -> RunD
     """A scheduled digest: claim the one due at the slot's day, then post the outbox."""
 
     def run_digest(digest: DigestConfig, slot: str) -> DigestResult:
-        assert services.digests is not None
         day = datetime.fromisoformat(slot.replace("Z", "+00:00")).date()
         if services.settings.today is not None:  # COSTBOT_TODAY: the day answers are about
             day = min(day, services.settings.today)
@@ -330,7 +328,6 @@ def evaluate_then_tell(services: Services, notifier: Notifier | None) -> Callabl
     """A scheduled alert evaluation, then delivery of what it claimed."""
 
     def evaluate(slot: str) -> object:
-        assert services.alerts is not None
         report = services.alerts.evaluate()
         services.outbox_delivery(notifier).deliver_pending()
         return report
@@ -346,7 +343,7 @@ def snapshot_then_tell(services: Services, notifier: Notifier | None) -> RunSour
         from bot.scheduler import still_held  # the one module that knows APScheduler
 
         result = services.snapshots.run_source(name, slot=slot, still_held=still_held)
-        if services.alerts is not None and result.status == "ok" and result.units_read:
+        if result.status == "ok" and result.units_read:
             try:
                 services.alerts.evaluate()
             except Exception:  # the snapshot stands; the alerts job evaluates again on schedule

@@ -182,7 +182,7 @@ def snapshot(
     _start_logging()
     services = _services(config)
     results = _run(lambda: services.snapshots.run(source or None))
-    if services.alerts is not None and any(r.status == "ok" and r.units_read for r in results):
+    if any(r.status == "ok" and r.units_read for r in results):
         _run(services.alerts.evaluate)
     services.outbox_delivery(_notifier()).deliver_pending()
     if as_json:

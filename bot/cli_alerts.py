@@ -30,8 +30,6 @@ def evaluate(
     report each: posted, pending (kept to retry), already_sent, snoozed, below_floor, dry_run."""
     try:
         services = build_services(Settings(), config)
-        if services.alerts is None:
-            raise UserFacingError("this store keeps no alert ledger: run `costbot db upgrade`")
         report = services.alerts.evaluate(dry_run=dry_run)
         if not dry_run:
             delivery = services.outbox_delivery(build_notifier(SlackSettings()))

@@ -205,14 +205,14 @@ def start_demo(
         slack_app_token=None,
         costbot_slack_api_url=sandbox.api_url,
     )
-    if services.alerts is not None:  # channels are resolved through the sandbox's list
-        client = WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url)
-        services.alerts = services.alerts.routed_through(SlackChannelDirectory(client))
+    client = WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url)
+    # Alert channels are resolved through the sandbox's channel list.
+    services.alerts = services.alerts.routed_through(SlackChannelDirectory(client))
     bolt_app = build_bolt_app(services, slack)
     bot_server = BackgroundServer(build_wsgi_app(bolt_app, lambda: health(services)))
     sandbox.bot_url = bot_server.start() + EVENTS_PATH
     # The demo source advances on the real schedule, telling the sandbox's #costbot-ops.
-    notifier = SlackNotifier(WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url))
+    notifier = SlackNotifier(client)
     tell_what_is_due(services, notifier)
     jobs = build_job_scheduler(services, snapshot_then_tell(services, notifier), notifier)
     jobs.start()
