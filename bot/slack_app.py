@@ -78,7 +78,10 @@ def _build_bolt_app(services: Services, settings: SlackSettings, secret: str | N
         listener_executor=answer_pool(services),
         logger=logging.getLogger("costbot.slack"),
     )
-    services.budgets.use_user_groups(SlackUserGroups(app.client))  # budget editors' groups
+    # Budget editors' user groups, read now so no access check waits on Slack before its ack.
+    groups = SlackUserGroups(app.client)
+    groups.warm([e for e in services.config.alerts.budget_editors if e.startswith("S")])
+    services.budgets.use_user_groups(groups)
     handlers.register(
         app,
         handlers.HandlerServices(

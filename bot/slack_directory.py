@@ -7,6 +7,7 @@ is known before anything is posted. User-group members come from `usergroups.use
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services.alert_ports import ChannelRef
 
+logger = logging.getLogger("costbot.slack")
 CACHE_SECONDS = 600.0
 # After a failed read, Slack is not asked again for this long: one evaluation routes many
 # alerts, and each must not wait out the same outage again.
@@ -89,6 +91,13 @@ class SlackChannelDirectory:
 
 
 class SlackUserGroups:
+    """Members of user groups, for access checks that run before a listener's ack.
+
+    The first read of a group asks Slack; after `ttl` the members known are still answered at
+    once while one background read refreshes them, so no ack waits on Slack once warm.
+    `warm(groups)` reads them at start.
+    """
+
     def __init__(
         self,
         client: WebClient,
@@ -101,16 +110,39 @@ class SlackUserGroups:
         self._clock = clock
         self._lock = threading.Lock()
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self._refreshing: set[str] = set()
 
     def groups_of(self, user_id: str, groups: Sequence[str]) -> set[str]:
         return {group for group in groups if user_id in self._members_of(group)}
 
+    def warm(self, groups: Sequence[str]) -> None:
+        """Read the groups now (at start), so the first access check does not wait."""
+        for group in groups:
+            try:
+                self._read(group)
+            except SlackApiError as error:  # read again on first use
+                logger.warning("could not read user group %s: %s", group, error)
+
     def _members_of(self, group: str) -> frozenset[str]:
-        now = self._clock()
         with self._lock:
             cached = self._members.get(group)
-            if cached is not None and now - cached[0] < self._ttl:
-                return cached[1]
+            stale = cached is not None and self._clock() - cached[0] >= self._ttl
+            if stale and group not in self._refreshing:
+                self._refreshing.add(group)
+                threading.Thread(target=self._refresh, args=(group,), daemon=True).start()
+        return cached[1] if cached is not None else self._read(group)
+
+    def _refresh(self, group: str) -> None:
+        try:
+            self._read(group)
+        except Exception as error:  # the members known stay; the next check tries again
+            logger.warning("could not refresh user group %s: %s", group, error)
+        finally:
+            with self._lock:
+                self._refreshing.discard(group)
+
+    def _read(self, group: str) -> frozenset[str]:
+        now = self._clock()
         try:
             users = self._client.usergroups_users_list(usergroup=group).get("users") or []
         except SlackApiError as error:

@@ -4,6 +4,7 @@ channel directory the bot uses (bot/slack_directory.py)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from slack_sdk import WebClient
@@ -130,3 +131,20 @@ def test_a_failed_channel_read_is_not_repeated_for_every_alert(
     assert len(state.calls("conversations.list")) == 1  # asked once, not once per alert
     now[0] += FAILURE_SECONDS + 1
     assert directory.resolve("#general") is not None
+
+
+def test_user_groups_are_read_at_start_and_refreshed_behind_the_checks(
+    client: WebClient, state: SandboxState
+) -> None:
+    now = [0.0]
+    groups = SlackUserGroups(client, ttl=60, clock=lambda: now[0])
+    groups.warm(["S0BUDGET01"])
+    calls = len(state.calls("usergroups.users.list"))
+    assert groups.groups_of(ADA, ["S0BUDGET01"]) == {"S0BUDGET01"}
+    assert len(state.calls("usergroups.users.list")) == calls  # answered from what was read
+    now[0] += 61
+    assert groups.groups_of(ADA, ["S0BUDGET01"]) == {"S0BUDGET01"}  # at once, not after Slack
+    deadline = time.monotonic() + 5
+    while len(state.calls("usergroups.users.list")) == calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(state.calls("usergroups.users.list")) == calls + 1  # one refresh, behind it
