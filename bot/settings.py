@@ -28,6 +28,7 @@ from bot.domain.allocation import (
 )
 from bot.domain.budgets import Budget, BudgetError
 from bot.settings_alerts import AlertsConfig, BudgetConfig, ChannelsConfig, DigestConfig
+from bot.settings_idle import IdleConfig
 from bot.sources.registry import SourceConfig, parse_source_config, source_types
 
 DEFAULT_CONFIG_FILE = Path("costbot.yml")
@@ -183,6 +184,8 @@ class CostbotConfig(BaseModel):
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     digests: list[DigestConfig] = Field(default_factory=list)
+    # Idle machines: found by utilisation, proposed in the team's channel, stopped on approval.
+    idle: IdleConfig = Field(default_factory=IdleConfig)
 
     @model_validator(mode="after")
     def _usable_budgets(self) -> CostbotConfig:
