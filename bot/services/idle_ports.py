@@ -107,6 +107,13 @@ class PriceBook(Protocol):
         ...
 
 
+class MessageEditor(Protocol):
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Rewrite a posted channel message in place (chat.update); raises on failure after
+        the client's own retries (429s are waited out)."""
+        ...
+
+
 class OwnerDirectory(Protocol):
     def user_for(self, owner: str) -> str | None:
         """The Slack user id an owner tag's value stands for (a user id as it is, a configured
