@@ -178,6 +178,12 @@ class Proposal:
 
 
 class IdleStore(Protocol):
+    """Proposals and what idle scans leave for the next one.
+
+    `instance`, `verdict`, `undo` and scan rows are kept as JSON: a Decimal comes back as its
+    string ("0.031"), a datetime as its ISO 8601 string, a tuple as a list.
+    """
+
     def propose(self, proposals: Sequence[NewProposal], entries: Sequence[AuditEntry]) -> set[str]:
         """In one transaction: insert each proposal whose `key` is new, with its message in the
         outbox and its audit entry (`entries[i]` audits `proposals[i]`); return the ids this
@@ -227,6 +233,15 @@ class IdleStore(Protocol):
     def stops(self, since: datetime) -> list[Proposal]:
         """The savings ledger: every real (not dry-run) stop that was still stopped at `since`
         or later: stopped_at set, started_at None or after `since`."""
+        ...
+
+    def record_scan(self, rows: Sequence[Mapping[str, Any]], at: datetime) -> None:
+        """Keep one scan's candidate rows (what `/cost idle` lists); a scan older than the one
+        kept is ignored, so two scanners at once leave the newer."""
+        ...
+
+    def last_scan(self) -> tuple[datetime, list[dict[str, Any]]] | None:
+        """The newest scan kept: when it ran and its rows; None before the first scan."""
         ...
 
 
