@@ -213,8 +213,11 @@ class IdleStore(Protocol):
     ) -> Proposal | None:
         """One conditional update: `state = target` and the `changes` (Proposal field names)
         WHERE the id is `proposal_id` AND the state is still `source`, with `entry` written to
-        the audit log in the same transaction. Returns the updated proposal when this call
-        moved it; None when it was not in `source` (someone else moved it first)."""
+        the audit log in the same transaction; `updated_at` becomes `entry.at` unless the
+        changes set it. Returns the updated proposal when this call moved it; None when it was
+        not in `source` (someone else moved it first). A transition the state machine lacks
+        raises TransitionError, a change that is no Proposal field (or is id, key, state or
+        the message's channel and ts) ValueError: both are bugs, never a user's doing."""
         ...
 
     def mark_reproposed(self, proposal_id: str) -> bool:
