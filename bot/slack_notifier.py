@@ -55,6 +55,10 @@ class SlackNotifier:
         # fallback channel, or after a failed post) shows the same upload.
         self._uploaded: dict[str, str] = {}
 
+    @property
+    def client(self) -> WebClient:
+        return self._client
+
     def post(
         self,
         channel: str,

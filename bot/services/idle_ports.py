@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.domain.idle.policy import Utilisation
 from bot.domain.idle.proposals import ProposalState
@@ -107,6 +107,7 @@ class PriceBook(Protocol):
         ...
 
 
+@runtime_checkable
 class MessageEditor(Protocol):
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         """Rewrite a posted channel message in place (chat.update); raises on failure after
