@@ -25,7 +25,6 @@ from bot.domain.idle.proposals import (
     KEEP_CHOICES,
     ProposalState,
     saved_between,
-    saving_per_day,
 )
 from bot.services.alert_ports import AuditEntry, UserGroups
 from bot.services.alert_routing import AlertRouter
@@ -50,7 +49,6 @@ from bot.services.idle_scan import (
     IdleRules,
     Judge,
     Sighting,
-    machine_key,
     open_by_machine,
     verdict_json,
 )
@@ -61,6 +59,21 @@ from bot.services.idle_views import (
     SavingsReport,
     ScanReport,
     ScanRow,
+)
+from bot.services.idle_wording import (
+    as_proposal,
+    audit_subject,
+    cloud_failure,
+    daily_saving,
+    decimal_text,
+    error_text,
+    iso,
+    refusal,
+    scan_row,
+    standing,
+    state_of,
+    what_happened,
+    whole_hours,
 )
 from bot.services.job_ports import NamedLocks
 from bot.services.snapshot_state import OutboxItem
@@ -141,7 +154,7 @@ class IdleService:
                     inventory, judged = self._judge.sightings(controller)
                 except Exception as error:  # one fleet down must not hide the others
                     logger.warning("idle scan of %s failed: %s", controller.name, error)
-                    errors.append(f"{controller.name}: {_error_text(error)}")
+                    errors.append(f"{controller.name}: {error_text(error)}")
                     continue
                 seen += len(inventory)
                 sightings.extend(judged)
@@ -165,7 +178,7 @@ class IdleService:
                 notes[machine] = (f"not proposed: {sighting.excluded}", None)
                 continue
             if (current := speaking.get(machine)) is not None:
-                notes[machine] = (_standing(current), current)
+                notes[machine] = (standing(current), current)
                 continue
             key, lease_of = self._episode_key(sighting, busy_marks.get(machine), now)
             planned.append((sighting, self._new_proposal(sighting, key, lease_of, now), lease_of))
@@ -173,7 +186,7 @@ class IdleService:
             AuditEntry(
                 actor="costbot",
                 action="idle.propose",
-                subject=_subject(new.controller, new.instance_id),
+                subject=audit_subject(new.controller, new.instance_id),
                 at=now,
                 after={"proposal": new.id, **dict(new.verdict), "dry_run": new.dry_run},
             )
@@ -190,11 +203,12 @@ class IdleService:
             note, current = notes.get(sighting.machine, ("", None))
             mine = next((new for s, new, _ in planned if s is sighting), None)
             if mine is not None and mine.id in inserted:
-                rows.append(_row(sighting, mine.id, ProposalState.PROPOSED, "proposed now"))
+                rows.append(scan_row(sighting, mine.id, ProposalState.PROPOSED, "proposed now"))
             elif mine is not None:
-                rows.append(_row(sighting, None, None, "already proposed for this idle spell"))
+                rows.append(scan_row(sighting, None, None, "already proposed for this idle spell"))
             else:
-                rows.append(_row(sighting, current.id if current else None, _state(current), note))
+                found = current.id if current else None
+                rows.append(scan_row(sighting, found, state_of(current), note))
         return rows, [new.id for _, new, _ in planned if new.id in inserted]
 
     def _episode_key(
@@ -257,7 +271,7 @@ class IdleService:
             logger.warning("no channel for %s: set channels.default", instance.instance_id)
             return draft
         draft = replace(draft, channel=route.channel)
-        text, blocks = self._describe(self._view(_as_proposal(draft)))
+        text, blocks = self._describe(self._view(as_proposal(draft)))
         if route.rerouted_from:
             text = f"{text} (posted here: costbot is not in {route.rerouted_from})"
         message = OutboxItem(
@@ -282,9 +296,9 @@ class IdleService:
             ProposalState.PROPOSED,
             ProposalState.EXPIRED,
             self._entry(
-                "costbot", "idle.expire", proposal, now, {"expires_at": _iso(proposal.expires_at)}
+                "costbot", "idle.expire", proposal, now, {"expires_at": iso(proposal.expires_at)}
             ),
-            result=f"nobody decided within {_hours(self._rules.ttl)} hours",
+            result=f"nobody decided within {whole_hours(self._rules.ttl)} hours",
         )
         if moved is not None:
             self._rewrite(moved)
@@ -372,7 +386,7 @@ class IdleService:
         proposal = self._store.proposal(proposal_id)
         if proposal is None:
             return "That proposal is not known here (any more); nothing was changed."
-        return _refusal(self._view(proposal))
+        return refusal(self._view(proposal))
 
     def approve(self, proposal_id: str, user_id: str) -> Proposal:
         """Approve the stop: check the machine again, stop it once, say what happened."""
@@ -388,7 +402,7 @@ class IdleService:
             decided_at=now,
         )
         if moved is None:
-            raise AlreadyDecidedError(_what_happened(self.proposal(proposal_id)))
+            raise AlreadyDecidedError(what_happened(self.proposal(proposal_id)))
         self._rewrite(moved)
         return self._stop(moved, user_id)
 
@@ -408,7 +422,7 @@ class IdleService:
                 proposal,
                 ProposalState.FAILED,
                 user_id,
-                f"could not check it again before stopping: {_error_text(error)}",
+                f"could not check it again before stopping: {error_text(error)}",
             )
         if sighting is None:
             return self._end(
@@ -445,14 +459,14 @@ class IdleService:
         try:
             result = controller.stop(sighting.instance)
         except CloudActionError as error:
-            return self._end(stopping, ProposalState.FAILED, user_id, _cloud_failure("stop", error))
+            return self._end(stopping, ProposalState.FAILED, user_id, cloud_failure("stop", error))
         except Exception as error:
             logger.exception("stopping %s failed", proposal.instance_id)
             return self._end(
                 stopping,
                 ProposalState.FAILED,
                 user_id,
-                f"the stop call failed: {_error_text(error)}",
+                f"the stop call failed: {error_text(error)}",
             )
         return self._finish_stop(
             stopping, user_id, f"stop requested; it is {result.state}", result.undo
@@ -460,7 +474,7 @@ class IdleService:
 
     def _finish_stop(self, proposal: Proposal, user_id: str, result: str, undo) -> Proposal:
         now = self._clock()
-        after = {"result": result, "saving_per_day": _text(_saving(proposal))}
+        after = {"result": result, "saving_per_day": decimal_text(daily_saving(proposal))}
         entry = self._entry(user_id, "idle.stop", proposal, now, after)
         moved = self._store.move(
             proposal.id,
@@ -497,7 +511,7 @@ class IdleService:
         proposal = self._decidable(proposal_id, user_id)
         now = self._clock()
         until = now + KEEP_CHOICES[choice]
-        after = {"lease_until": _iso(until), "reason": reason}
+        after = {"lease_until": iso(until), "reason": reason}
         moved = self._store.move(
             proposal.id,
             ProposalState.PROPOSED,
@@ -509,7 +523,7 @@ class IdleService:
             keep_reason=reason,
         )
         if moved is None:
-            raise AlreadyDecidedError(_what_happened(self.proposal(proposal_id)))
+            raise AlreadyDecidedError(what_happened(self.proposal(proposal_id)))
         self._rewrite(moved)
         return moved
 
@@ -518,7 +532,7 @@ class IdleService:
         proposal = self.proposal(proposal_id)
         self._check_may_decide(proposal, user_id)
         if proposal.state != ProposalState.STOPPED:
-            raise AlreadyDecidedError(_what_happened(proposal))
+            raise AlreadyDecidedError(what_happened(proposal))
         now = self._clock()
         starting = self._store.move(
             proposal.id,
@@ -528,7 +542,7 @@ class IdleService:
             started_by=user_id,
         )
         if starting is None:
-            raise AlreadyDecidedError(_what_happened(self.proposal(proposal_id)))
+            raise AlreadyDecidedError(what_happened(self.proposal(proposal_id)))
         controller = self._controllers.get(proposal.controller)
         if proposal.dry_run or self._rules.dry_run:
             return self._started(starting, user_id, "dry run: nothing was started")
@@ -545,9 +559,9 @@ class IdleService:
             result = controller.start(instance, proposal.undo)
         except Exception as error:
             text = (
-                _cloud_failure("start", error)
+                cloud_failure("start", error)
                 if isinstance(error, CloudActionError)
-                else (f"the start call failed: {_error_text(error)}")
+                else (f"the start call failed: {error_text(error)}")
             )
             entry = self._entry(
                 user_id, "idle.start_failed", starting, self._clock(), {"result": text}
@@ -583,14 +597,14 @@ class IdleService:
         now = self._clock()
         if proposal.state == ProposalState.PROPOSED and proposal.expires_at <= now:
             self._expire(proposal, now)
-            raise AlreadyDecidedError(_what_happened(self.proposal(proposal_id)))
+            raise AlreadyDecidedError(what_happened(self.proposal(proposal_id)))
         if proposal.state != ProposalState.PROPOSED:
-            raise AlreadyDecidedError(_what_happened(proposal))
+            raise AlreadyDecidedError(what_happened(proposal))
         return proposal
 
     def _check_may_decide(self, proposal: Proposal, user_id: str) -> None:
         if not self._may_decide(proposal, user_id):
-            raise NotAuthorisedError(_refusal(self._view(proposal)))
+            raise NotAuthorisedError(refusal(self._view(proposal)))
 
     def _may_decide(self, proposal: Proposal, user_id: str) -> bool:
         approvers = self._rules.approvers_for(proposal.instance.get("team"))
@@ -649,8 +663,8 @@ class IdleService:
             proposal=proposal,
             owner_user=proposal.instance.get("owner_user"),
             approvers=tuple(sorted(approvers)),
-            saving_per_day=_saving(proposal),
-            ttl_hours=_hours(self._rules.ttl),
+            saving_per_day=daily_saving(proposal),
+            ttl_hours=whole_hours(self._rules.ttl),
         )
 
     def _rewrite(self, proposal: Proposal) -> None:
@@ -686,143 +700,8 @@ class IdleService:
         return AuditEntry(
             actor=actor,
             action=action,
-            subject=_subject(proposal.controller, proposal.instance_id),
+            subject=audit_subject(proposal.controller, proposal.instance_id),
             at=at,
             before={"proposal": proposal.id, "state": str(proposal.state)},
             after={"proposal": proposal.id, **after},
         )
-
-
-# -- wording ------------------------------------------------------------------------------
-
-
-def _subject(controller: str, instance_id: str) -> str:
-    return f"idle:{machine_key(controller, instance_id)}"
-
-
-def _as_proposal(new: NewProposal) -> Proposal:
-    return Proposal(
-        id=new.id,
-        key=new.key,
-        controller=new.controller,
-        instance_id=new.instance_id,
-        state=ProposalState.PROPOSED,
-        instance=new.instance,
-        verdict=new.verdict,
-        hourly_cost=new.hourly_cost,
-        currency=new.currency,
-        price_source=new.price_source,
-        channel=new.channel,
-        dry_run=new.dry_run,
-        created_at=new.created_at,
-        expires_at=new.expires_at,
-        updated_at=new.created_at,
-        reproposal_of=new.reproposal_of,
-    )
-
-
-def _row(sighting: Sighting, proposal_id, state, note: str) -> ScanRow:
-    verdict = sighting.verdict
-    price = sighting.price
-    return ScanRow(
-        controller=sighting.controller.name,
-        instance_id=sighting.instance.instance_id,
-        name=sighting.instance.name,
-        type=sighting.instance.type,
-        project=sighting.dimensions.get("project"),
-        team=sighting.dimensions.get("team"),
-        owner=sighting.dimensions.get("owner"),
-        idle_minutes=verdict.idle_minutes,
-        cpu_max=verdict.cpu_max,
-        gpu_max=verdict.gpu_max,
-        hourly_cost=price.hourly if price else None,
-        currency=price.currency if price else None,
-        proposal_id=proposal_id,
-        proposal_state=str(state) if state else None,
-        note=note,
-    )
-
-
-def _state(proposal: Proposal | None) -> ProposalState | None:
-    return proposal.state if proposal else None
-
-
-def _standing(proposal: Proposal) -> str:
-    if proposal.state == ProposalState.KEPT and proposal.lease_until:
-        return f"kept running until {proposal.lease_until:%Y-%m-%d %H:%M} UTC"
-    return f"already proposed ({proposal.state})"
-
-
-def _saving(proposal: Proposal) -> Decimal | None:
-    if proposal.hourly_cost is None:
-        return None
-    return saving_per_day(proposal.hourly_cost).quantize(Decimal("0.01"))
-
-
-def _refusal(view: ProposalView) -> str:
-    names = [f"<@{view.owner_user}> (the owner)"] if view.owner_user else []
-    names += [f"<!subteam^{a}>" if a.startswith("S") else f"<@{a}>" for a in view.approvers]
-    if not names:
-        return (
-            "Nobody may decide on this stop yet: it has no known owner and idle.approvers "
-            "lists nobody for its team. Ask whoever runs costbot. Nothing was changed."
-        )
-    who = ", ".join(names)
-    return f"Sorry, you are not authorised to decide on this stop: ask {who}. Nothing was changed."
-
-
-def _what_happened(proposal: Proposal) -> str:
-    who = f" by <@{proposal.decided_by}>" if proposal.decided_by else ""
-    when = f" at {proposal.decided_at:%Y-%m-%d %H:%M} UTC" if proposal.decided_at else ""
-    name = proposal.instance.get("name") or proposal.instance_id
-    state = proposal.state
-    if state == ProposalState.EXPIRED:
-        ended = f"{proposal.expires_at:%Y-%m-%d %H:%M} UTC"
-        return f"This proposal for {name} expired at {ended}; nothing was stopped."
-    if state == ProposalState.KEPT:
-        until = f" until {proposal.lease_until:%Y-%m-%d %H:%M} UTC" if proposal.lease_until else ""
-        return f"{name} is kept running{until}{who}: {proposal.keep_reason or ''}".rstrip(": ")
-    if state in {ProposalState.APPROVED, ProposalState.STOPPING}:
-        return f"{name} is already being stopped (approved{who}{when})."
-    if state == ProposalState.STOPPED:
-        return f"{name} was already stopped (approved{who}{when})."
-    if state == ProposalState.FAILED:
-        return f"Stopping {name} failed (approved{who}{when}): {proposal.result}"
-    if state == ProposalState.CANCELLED:
-        return f"{name} was not stopped (approved{who}{when}): {proposal.result}"
-    if state == ProposalState.STARTING:
-        return f"{name} is being started again by <@{proposal.started_by}>."
-    if state == ProposalState.STARTED:
-        by = f" by <@{proposal.started_by}>" if proposal.started_by else ""
-        return f"{name} was already started again{by}."
-    return f"{name} is {state}."
-
-
-def _cloud_failure(call: str, error: CloudActionError) -> str:
-    advice = {
-        "throttled": "the cloud asked costbot to slow down; nothing happened. Try in a minute.",
-        "access_denied": "costbot's role may not do this; add the permission the README lists.",
-        "not_found": "the machine no longer exists.",
-        "invalid_state": "the machine is in a state that cannot be changed now.",
-    }.get(str(error.kind), "")
-    return f"the {call} call failed ({error.kind}): {error.message}" + (
-        f"; {advice}" if advice else ""
-    )
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, CloudActionError):
-        return f"{error.kind}: {error.message}"
-    return str(error) or type(error).__name__
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def _hours(span: timedelta) -> int:
-    return int(span.total_seconds() // 3600)
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
