@@ -157,6 +157,7 @@ def build_services(
         configured, state, cost_store, next_run, freshness, today=today
     )
     budgets = build_budget_service(config, sessions, cost_store, freshness, today)
+    idle = build_idle_service(config, sessions, SourceContextFactory(rules, pinned_today).now)
     alerts = build_alert_service(
         config,
         sessions,
@@ -190,9 +191,10 @@ def build_services(
             untagged=coverage.untagged,
             cost_basis=config.cost_basis,
             fallback_channel=config.channels.default,
+            idle=idle.digest_part if idle.configured else None,
         ),
         alerts,
-        build_idle_service(config, sessions, SourceContextFactory(rules, pinned_today).now),
+        idle,
         SqlAuditLog(sessions),
     )
 

@@ -53,6 +53,7 @@ from bot.services.idle_scan import (
     verdict_json,
 )
 from bot.services.idle_views import (
+    IdleDigest,
     IdleOverview,
     ProposalView,
     SavingRow,
@@ -654,6 +655,35 @@ class IdleService:
             totals[currency] = totals.get(currency, Decimal(0)) + saved
         rows.sort(key=lambda row: (-row.saved, row.proposal.instance_id))
         return SavingsReport(start, end, rows, totals)
+
+    def digest_part(
+        self, start: date, end: date, dimension: str | None, value: str | None
+    ) -> IdleDigest | None:
+        """The digest's idle lines over [start, end) for one scope (None: nothing to say)."""
+
+        def in_scope(proposal: Proposal) -> bool:
+            if dimension is None or value is None:
+                return True
+            return str(proposal.instance.get(dimension) or "").lower() == value.lower()
+
+        since = datetime.combine(start, time(), UTC)
+        until = datetime.combine(end, time(), UTC)
+        savings = self.savings(start, end)
+        rows = [row for row in savings.rows if in_scope(row.proposal)]
+        totals: dict[str, Decimal] = {}
+        for row in rows:
+            currency = row.proposal.currency or "USD"
+            totals[currency] = totals.get(currency, Decimal(0)) + row.saved
+        kept = [
+            p
+            for p in self._store.proposals([ProposalState.KEPT], since=since - timedelta(weeks=1))
+            if in_scope(p) and p.lease_until is not None and p.lease_until > since
+            and (p.decided_at is None or p.decided_at < until)
+        ]  # fmt: skip
+        waiting = [p for p in self._store.proposals([ProposalState.PROPOSED]) if in_scope(p)]
+        if not rows and not kept and not waiting:
+            return None
+        return IdleDigest(SavingsReport(start, end, rows, totals), kept, waiting)
 
     # -- messages -------------------------------------------------------------------------
 

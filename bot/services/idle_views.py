@@ -123,3 +123,12 @@ class SavingsReport:
     end: date  # exclusive
     rows: list[SavingRow]
     totals: dict[str, Decimal]  # by currency: never summed together
+
+
+@dataclass(frozen=True)
+class IdleDigest:
+    """What a digest says of idle machines over its window, for its scope."""
+
+    savings: SavingsReport
+    kept: list[Proposal]  # kept running under a lease that was in force in the window
+    waiting: list[Proposal]  # proposals still waiting for a decision
