@@ -24,6 +24,9 @@ from bot.services.deliveries import DeliveryService
 from bot.services.digests import DigestResult, DigestService
 from bot.services.freshness import Freshness
 from bot.services.health import HealthCheck
+from bot.services.idle import IdleService
+from bot.services.idle_ports import AuditLog, CloudInstance, MessageEditor, Price, PriceBook
+from bot.services.idle_scan import IdleRules
 from bot.services.ingest import IngestService
 from bot.services.outbox import Notifier, OutboxDelivery
 from bot.services.snapshot_ports import CallCounter, SourceContext, SourceError
@@ -43,9 +46,11 @@ from handlers.blocks.source_health import describe_source_health
 from storage.db import create_store_engine, make_session_factory, upgrade_store
 from storage.locks import SqlNamedLocks
 from storage.repositories.alerts import SqlAlertLedger
+from storage.repositories.audit import SqlAuditLog
 from storage.repositories.budgets import SqlBudgetStore
 from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
+from storage.repositories.idle import SqlIdleStore
 from storage.repositories.ingest import SqlIngestStore
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog
@@ -76,6 +81,8 @@ class Services:
     budgets: BudgetService
     digests: DigestService
     alerts: AlertService
+    idle: IdleService
+    audit: AuditLog
 
     def outbox_delivery(self, notifier: Notifier | None) -> OutboxDelivery:
         """Posts what the outbox holds through `notifier` (None: this process cannot post)."""
@@ -150,6 +157,7 @@ def build_services(
         configured, state, cost_store, next_run, freshness, today=today
     )
     budgets = build_budget_service(config, sessions, cost_store, freshness, today)
+    idle = build_idle_service(config, sessions, SourceContextFactory(rules, pinned_today).now)
     alerts = build_alert_service(
         config,
         sessions,
@@ -183,9 +191,55 @@ def build_services(
             untagged=coverage.untagged,
             cost_basis=config.cost_basis,
             fallback_channel=config.channels.default,
+            idle=idle.digest_part if idle.configured else None,
         ),
         alerts,
+        idle,
+        SqlAuditLog(sessions),
     )
+
+
+def build_idle_service(
+    config: CostbotConfig, sessions: sessionmaker[Session], clock: Callable[[], datetime]
+) -> IdleService:
+    """Idle machines on the configured controllers (none: scans find nothing to do)."""
+    from bot.cloud.registry import ControllerContext, build_controllers
+    from handlers.blocks.idle import describe_proposal
+
+    idle = config.idle
+    rules = IdleRules(
+        policy=idle.policy.policy(),
+        dry_run=idle.dry_run,
+        ttl=idle.ttl,
+        exclude_tags=tuple(idle.exclude_tags),
+        windows=tuple(idle.windows()),
+        approvers_for=idle.approvers.for_team,
+        owners=idle.owners,
+    )
+    controllers = build_controllers(idle.controllers, ControllerContext(now=clock))
+    return IdleService(
+        controllers,
+        SqlIdleStore(sessions),
+        SqlNamedLocks(sessions),
+        AlertRouter(config.channels, build_channel_directory(SlackSettings())),
+        describe_proposal,
+        rules,
+        config.allocation.rules(),
+        build_price_book(config, sessions),
+        clock=clock,
+    )
+
+
+def build_price_book(config: CostbotConfig, sessions: sessionmaker[Session]) -> PriceBook:
+    """What a machine costs per hour: the controller's own price when it has one."""
+    return ControllerPrices()
+
+
+class ControllerPrices:
+    def price(self, controller: str, instance: CloudInstance) -> Price | None:
+        if instance.hourly_cost is None:
+            return None
+        return Price(instance.hourly_cost, instance.currency or "USD", "the fleet's own price")
 
 
 def build_budget_service(
@@ -299,7 +353,7 @@ def build_job_scheduler(
     services: Services, run_source: RunSource, notifier: Notifier | None = None
 ) -> CostbotScheduler:
     """This replica's schedule: the configured jobs, each run claimed in the store first."""
-    from bot.jobs import alert_jobs, digest_jobs, snapshot_jobs
+    from bot.jobs import alert_jobs, digest_jobs, idle_jobs, snapshot_jobs
     from bot.scheduler import build_scheduler  # APScheduler loads only for commands that run jobs
     from storage.locks import SqlJobClaims
 
@@ -307,7 +361,22 @@ def build_job_scheduler(
     jobs = snapshot_jobs(services.config.sources, run_source)
     jobs += digest_jobs(services.digests.digests, send_digest_then_tell(services, notifier))
     jobs += alert_jobs(services.config.alerts.every, evaluate_then_tell(services, notifier))
+    if services.idle.configured:
+        if isinstance(notifier, MessageEditor):  # Slack's: proposals are rewritten in place
+            services.idle.use_slack(editor=notifier)
+        jobs += idle_jobs(services.config.idle.every, scan_then_tell(services, notifier))
     return build_scheduler(jobs, claims)
+
+
+def scan_then_tell(services: Services, notifier: Notifier | None) -> Callable[[str], object]:
+    """A scheduled idle scan, then delivery of the proposals it made."""
+
+    def scan(slot: str) -> object:
+        report = services.idle.scan()
+        services.outbox_delivery(notifier).deliver_pending()
+        return report
+
+    return scan
 
 
 def send_digest_then_tell(services: Services, notifier: Notifier | None) -> RunDigest:

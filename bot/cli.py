@@ -17,6 +17,7 @@ from bot.app import Services, build_job_scheduler, build_services, snapshot_then
 from bot.cli_alerts import alerts_app
 from bot.cli_budgets import budget_app
 from bot.cli_digests import digest_app
+from bot.cli_idle import audit, idle_app
 from bot.cli_options import ConfigOption, JsonOption
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
@@ -45,6 +46,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(budget_app, name="budget")
 app.add_typer(digest_app, name="digest")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(idle_app, name="idle")
+app.command("audit")(audit)
 
 T = TypeVar("T")
 _KNOWN_ERRORS = (

@@ -60,3 +60,13 @@ def alert_jobs(every: str, evaluate: Callable[[str], object]) -> list[JobSpec]:
     from bot.domain.schedules import Schedule, parse_every
 
     return [JobSpec(ALERTS_JOB, Schedule(every=parse_every(every)), evaluate)]
+
+
+IDLE_JOB = "idle:scan"
+
+
+def idle_jobs(every: str, scan: Callable[[str], object]) -> list[JobSpec]:
+    """The `idle:scan` job on `idle.every`: find idle machines, propose each new one."""
+    from bot.domain.schedules import Schedule, parse_every
+
+    return [JobSpec(IDLE_JOB, Schedule(every=parse_every(every)), scan)]

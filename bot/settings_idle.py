@@ -58,6 +58,9 @@ class ApproversConfig(BaseModel):
             teams[str(team)] = check_mentions(ids) if isinstance(ids, list) else ids
         return teams
 
+    def all_ids(self) -> set[str]:
+        return set(self.default).union(*self.by_team.values())
+
     def for_team(self, team: str | None) -> frozenset[str]:
         """The default approvers and the team's (team names match whatever their case)."""
         ids = set(self.default)

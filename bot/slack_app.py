@@ -17,9 +17,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 import handlers
 from bot import bolt_fixes
 from bot.app import Services
+from bot.services.alert_routing import AlertRouter
 from bot.services.answer_pool import AnswerPool
 from bot.settings import ConfigError, SlackSettings
-from bot.slack_directory import SlackUserGroups
+from bot.slack_directory import SlackChannelDirectory, SlackOwnerDirectory, SlackUserGroups
+from bot.slack_notifier import SlackNotifier
 from handlers.middleware import InstalledApp
 
 logger = logging.getLogger("costbot.slack")
@@ -82,6 +84,14 @@ def _build_bolt_app(services: Services, settings: SlackSettings, secret: str | N
     groups = SlackUserGroups(app.client)
     groups.warm([e for e in services.config.alerts.budget_editors if e.startswith("S")])
     services.budgets.use_user_groups(groups)
+    idle = services.config.idle
+    groups.warm(sorted({a for a in idle.approvers.all_ids() if a.startswith("S")}))
+    services.idle.use_slack(
+        owners=SlackOwnerDirectory(app.client, idle.owners),
+        groups=groups,
+        editor=SlackNotifier(app.client),
+        router=AlertRouter(services.config.channels, SlackChannelDirectory(app.client)),
+    )
     handlers.register(
         app,
         handlers.HandlerServices(
@@ -93,6 +103,7 @@ def _build_bolt_app(services: Services, settings: SlackSettings, secret: str | N
             deliveries=services.deliveries,
             budgets=services.budgets,
             alerts=services.alerts,
+            idle=services.idle,
         ),
     )
     return app

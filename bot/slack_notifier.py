@@ -1,4 +1,5 @@
-"""Post outbox messages with slack_sdk: its retry handlers wait out 429s and brief outages."""
+"""Post outbox messages, and rewrite posted ones in place, with slack_sdk: its retry handlers
+wait out 429s and brief outages."""
 
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ _PERMANENT_ERRORS = frozenset(
         "missing_scope",
     }
 )
+# Errors that say this one message can no longer be rewritten (deleted, not the bot's, too
+# old): the next edit of it would be refused the same way.
+_MESSAGE_ERRORS = frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long"}
+)
 DEFAULT_RETRY_AFTER = 30.0
 _UPLOADS_REMEMBERED = 64
 
@@ -48,6 +54,10 @@ class SlackNotifier:
         # Files already uploaded, by sha256 of their content: a message posted again (in its
         # fallback channel, or after a failed post) shows the same upload.
         self._uploaded: dict[str, str] = {}
+
+    @property
+    def client(self) -> WebClient:
+        return self._client
 
     def post(
         self,
@@ -65,6 +75,19 @@ class SlackNotifier:
         except SlackApiError as error:
             raise _typed(error) from error
         return PostedMessage(str(answer.get("channel") or channel), str(answer.get("ts") or ""))
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Rewrite the bot's message `ts` in `channel` (chat.update); an empty `blocks` removes
+        the old ones (buttons included). Raises ChannelUnavailable, PermanentPostError (the
+        message is gone or not the bot's), RateLimited (still 429 after the client's retry)
+        or SlackApiError."""
+        try:
+            self._client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code in _MESSAGE_ERRORS:
+                raise PermanentPostError(f"Slack refused the update: {code}") from error
+            raise _typed(error) from error
 
     def _image_block(self, file: OutboxFile) -> dict[str, Any]:
         """Upload without a channel (the file stays the bot's) and show it in the message."""

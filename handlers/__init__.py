@@ -17,6 +17,7 @@ from bot.services.source_status import SourceStatusService
 
 if TYPE_CHECKING:
     from bot.services.alerts import AlertService
+    from bot.services.idle import IdleService
     from handlers.middleware import InstalledApp
 
 
@@ -35,6 +36,8 @@ class HandlerServices:
     # Budgets (`/cost budget`, the Edit modal) and alerts (their buttons); None: not offered.
     budgets: BudgetService | None = None
     alerts: AlertService | None = None
+    # Idle machines (`/cost idle`, `/cost savings`, the proposal buttons); None: not offered.
+    idle: IdleService | None = None
 
 
 def register(app: App, services: HandlerServices) -> None:

@@ -40,11 +40,13 @@ def only_allowed(
     applies: Callable[[dict[str, Any]], bool] = lambda body: True,
     block_id: str | None = None,
     about: Callable[[str, dict[str, Any]], bool] | None = None,
+    refusal_about: Callable[[dict[str, Any]], str] | None = None,
 ):
     """Listener middleware that lets through only users `allowed` names (see the module).
 
     `about(user, body)` instead decides by what the request is about too (the alert a button
-    names, whose mentions may act on it)."""
+    names, whose mentions may act on it); `refusal_about(body)` words the refusal for it (who
+    may decide on this proposal)."""
 
     def check_access(
         body: dict[str, Any], respond: Respond | None, logger: logging.Logger, next: Next
@@ -57,7 +59,7 @@ def only_allowed(
             next()
             return None
         logger.info("refused %s to %s: not allowed", body.get("type") or "a command", user)
-        message = refusal()
+        message = refusal_about(body) if refusal_about is not None else refusal()
         if body.get("type") == "view_submission":
             errors = {block_id: message[:150]} if block_id else {}
             answer = {"response_action": "errors", "errors": errors} if errors else {}

@@ -50,6 +50,15 @@ class BudgetRef:
     scope: str
 
 
+@button_value("proposal")
+@dataclass(frozen=True)
+class ProposalRef:
+    """An idle machine's stop proposal, by its opaque id (Approve stop, Keep running, Start
+    again): who may decide and what the machine is are read from the store."""
+
+    id: str
+
+
 def encode(value: object) -> str:
     """The button value for `value`; ValueError past Slack's 2,000 characters."""
     tag = _TAGS.get(type(value))

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -22,6 +23,8 @@ from sqlalchemy import (
     LargeBinary,
     PrimaryKeyConstraint,
     String,
+    Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -411,3 +414,68 @@ class AlertSnoozeRow(Base):
     until: Mapped[datetime] = mapped_column(UtcDateTime())
     by: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class IdleProposalRow(Base):
+    """A proposal to stop one idle machine, and everything that happened to it since.
+
+    Unique by its idle episode through `key_hash`, the sha256 of its message's outbox key
+    (`idle:` + key): the same as that outbox row's `key_hash`, which is how the proposal finds
+    where its message was posted. Every state change is one conditional UPDATE on `state`.
+    """
+
+    __tablename__ = "idle_proposals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # opaque: what buttons carry
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key: Mapped[str] = mapped_column(String(2200))
+    controller: Mapped[str] = mapped_column(String(200))
+    instance_id: Mapped[str] = mapped_column(String(600))  # i-0abc..., or namespace/kind/name
+    state: Mapped[str] = mapped_column(String(16))
+    instance: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verdict: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Exact on SQLite too (a plain NUMERIC there is a float): the saving is money.
+    hourly_cost: Mapped[Decimal | None] = mapped_column()
+    currency: Mapped[str | None] = mapped_column(String(_LENGTHS["currency"]))
+    price_source: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(100))
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reproposal_of: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    keep_reason: Mapped[str | None] = mapped_column(Text)
+    reproposed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    result: Mapped[str | None] = mapped_column(Text)
+    undo: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    started_by: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_idle_proposals_machine_state", "controller", "instance_id", "state"),
+    )
+
+
+class IdleBusyMarkRow(Base):
+    """When a machine (`controller/instance_id`) was last seen busy: an idle episode starts
+    after it. Keyed by the hash of the name, which may pass what a unique index takes."""
+
+    __tablename__ = "idle_busy_marks"
+
+    machine_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    machine: Mapped[str] = mapped_column(String(800))
+    busy_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class IdleScanRow(Base):
+    """The last scan's candidates, for `/cost idle`: one row, replaced by each newer scan."""
+
+    __tablename__ = "idle_scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    rows: Mapped[list[Any]] = mapped_column(JSON)

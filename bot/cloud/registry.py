@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.services.idle_ports import Controller
 
-CONTROLLER_MODULES: tuple[str, ...] = ("bot.cloud.kubernetes",)
+CONTROLLER_MODULES: tuple[str, ...] = ("bot.cloud.simulated", "bot.cloud.kubernetes")
 
 
 class ControllerConfig(BaseModel):

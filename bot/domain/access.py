@@ -32,3 +32,18 @@ def may_snooze_alert(
     """Budget editors, and whoever the alert names (its mentioned users and user groups), may
     silence it: a snooze decides what a whole channel hears for a week."""
     return may_edit_budgets(user_id, user_groups_of_user, editors | mentioned)
+
+
+def may_decide_stop(
+    user_id: str,
+    user_groups_of_user: Iterable[str],
+    owner: str | None,
+    approvers: frozenset[str],
+) -> bool:
+    """The machine's owner, and the team's approvers (users and user groups), may approve,
+    keep or start again a machine's stop; nobody else, whatever the message shows them."""
+    if not user_id:
+        return False
+    if owner is not None and user_id == owner:
+        return True
+    return may_edit_budgets(user_id, user_groups_of_user, approvers)

@@ -5,6 +5,7 @@
     view = page.wait_for_modal()
     answer = page.submit({"amount": {"value": "1200"}})   # {"result": "errors", "errors": {...}}
     page.press(channel, ts, block_id, action_id)          # confirms a confirm dialog if asked
+    page.rate_limit("chat.update", count=2, retry_after=1)  # the next 2 calls answer 429
 
 Every call is a real HTTP request to the page's own endpoints (with the page's key), so what
 the bot receives is exactly what a click in the browser sends.
@@ -70,6 +71,12 @@ class SandboxPage:
                 "confirmed": answer["confirm"],
             }
         return answer
+
+    def rate_limit(self, method: str = "*", *, count: int = 1, retry_after: int = 1) -> dict:
+        """Make the next `count` Web API calls of `method` ("*": any) answer 429 with
+        Retry-After; returns ``{"pending": {method: calls still to refuse}}``."""
+        body = {"method": method, "count": count, "retry_after": retry_after}
+        return self._call("/sandbox/api/rate-limit", body)
 
     def modal(self) -> dict[str, Any]:
         """``{"view", "depth", "errors", "notice"}`` of the open modal (view None if none)."""

@@ -24,6 +24,7 @@ class User:
     real_name: str
     title: str = ""
     is_bot: bool = False
+    email: str | None = None  # what users.lookupByEmail finds them by (bots have none)
 
     def to_slack(self, team_id: str) -> dict[str, Any]:
         return {
@@ -43,7 +44,7 @@ class User:
                 "real_name": self.real_name,
                 "display_name": self.name,
                 "title": self.title,
-                "email": None if self.is_bot else f"{self.name}@example.com",
+                **({"email": self.email} if self.email else {}),
                 "team": team_id,
             },
         }
@@ -141,9 +142,15 @@ class Fault:
 
 
 DEFAULT_USERS = (
-    User("U0SANDBOX1", "ada", "Ada Park", "ML platform lead"),
-    User("U0SANDBOX2", "ben", "Ben Okafor", "Fraud detection engineer"),
-    User("U0SANDBOX3", "chen", "Chen Wei", "Recommender systems engineer"),
+    User("U0SANDBOX1", "ada", "Ada Park", "ML platform lead", email="ada@example.com"),
+    User("U0SANDBOX2", "ben", "Ben Okafor", "Fraud detection engineer", email="ben@example.com"),
+    User(
+        "U0SANDBOX3",
+        "chen",
+        "Chen Wei",
+        "Recommender systems engineer",
+        email="chen@example.com",
+    ),
 )
 SLACKBOT = User("USLACKBOT", "slackbot", "Slackbot", is_bot=True)
 DEFAULT_CHANNELS = (
@@ -283,6 +290,14 @@ class SandboxState:
             channel = dataclasses.replace(self.channels[channel_id], is_member=is_member)
             self.channels[channel_id] = channel
             return channel
+
+    def user_by_email(self, email: str) -> User | None:
+        """The person with this e-mail (matched without regard to case, as Slack does)."""
+        wanted = email.strip().lower()
+        with self.lock:
+            return next(
+                (u for u in self.users.values() if u.email and u.email.lower() == wanted), None
+            )
 
     def usergroup(self, group_id: str) -> UserGroup | None:
         return self.usergroups.get(group_id)
@@ -427,15 +442,30 @@ class SandboxState:
             return copy.deepcopy(view) if view else None
 
     # -- faults, as Slack has them (rate limits, outages) ---------------------------------
-    def fail_next(self, method: str, status: int, *, retry_after: int | None = None) -> None:
-        """Answer the next call of `method` with HTTP `status` (429 with Retry-After, 5xx)."""
+    def fail_next(
+        self, method: str, status: int, *, retry_after: int | None = None, count: int = 1
+    ) -> None:
+        """Answer the next `count` calls of `method` with HTTP `status` (429 with Retry-After,
+        5xx); `method` "*" is any method."""
         with self.lock:
-            self._faults.setdefault(method, []).append(Fault(status, retry_after))
+            self._faults.setdefault(method, []).extend([Fault(status, retry_after)] * count)
+
+    def rate_limit(self, method: str, count: int = 1, retry_after: int = 1) -> None:
+        """The next `count` calls of `method` answer 429 with `Retry-After: retry_after`."""
+        self.fail_next(method, 429, retry_after=retry_after, count=count)
+
+    def pending_faults(self) -> dict[str, int]:
+        """How many injected failures each method still has queued."""
+        with self.lock:
+            return {m: len(q) for m, q in self._faults.items() if q}
 
     def take_fault(self, method: str) -> Fault | None:
         with self.lock:
-            queued = self._faults.get(method)
-            return queued.pop(0) if queued else None
+            for key in (method, "*"):
+                queued = self._faults.get(key)
+                if queued:
+                    return queued.pop(0)
+            return None
 
     # -- recorded calls ------------------------------------------------------------------
     def record_call(self, method: str, params: dict[str, Any], error: str | None) -> None:

@@ -26,6 +26,10 @@ from bot.sandbox.signing import (
     send_slash_command,
 )
 from bot.sandbox.state import Message, SandboxState
+from bot.sandbox.web_api import METHODS
+
+MAX_RATE_LIMITED_CALLS = 100
+MAX_RETRY_AFTER = 120  # seconds: longer would only stall a demo
 
 STATIC = Path(__file__).parent / "static"
 
@@ -36,6 +40,23 @@ def _reply_json(reply: BotReply) -> dict[str, Any]:
 
 def _problem(message: str, status: int = 400) -> tuple[Response, int]:
     return jsonify({"error": message}), status
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _rate_limit_request(data: dict[str, Any]) -> tuple[str, int, int]:
+    """(method, count, retry_after) of a rate-limit request; ValueError saying what is wrong."""
+    method = str(data.get("method") or "*")
+    if method != "*" and method not in METHODS:
+        raise ValueError(f"unknown Web API method {method!r}: name one such as chat.update, or *")
+    count, retry_after = data.get("count", 1), data.get("retry_after", 1)
+    if not _whole(count) or not 1 <= count <= MAX_RATE_LIMITED_CALLS:
+        raise ValueError(f"count must be a whole number from 1 to {MAX_RATE_LIMITED_CALLS}")
+    if not _whole(retry_after) or not 0 <= retry_after <= MAX_RETRY_AFTER:
+        raise ValueError(f"retry_after must be whole seconds from 0 to {MAX_RETRY_AFTER}")
+    return method, count, retry_after
 
 
 def ui_blueprint(
@@ -185,6 +206,22 @@ def ui_blueprint(
             timeout=timeout,
         )
         return jsonify(_reply_json(reply))
+
+    @ui.get("/sandbox/api/rate-limit")
+    def pending_rate_limits():
+        return jsonify({"pending": state.pending_faults()})
+
+    @ui.post("/sandbox/api/rate-limit")
+    def rate_limit():
+        """The next `count` calls of `method` ("*": any) answer 429 with Retry-After, as Slack
+        does when an app calls too fast: the bot's own retry path runs for real."""
+        data = request.get_json(silent=True) or {}
+        try:
+            method, count, retry_after = _rate_limit_request(data)
+        except ValueError as exc:
+            return _problem(str(exc))
+        state.rate_limit(method, count, retry_after)
+        return jsonify({"pending": state.pending_faults()})
 
     @ui.get("/sandbox/api/home")
     def home():

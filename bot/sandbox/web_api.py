@@ -183,6 +183,15 @@ def users_info(call: MethodCall) -> dict[str, Any]:
     return {"user": user.to_slack(call.state.team_id)}
 
 
+@method("users.lookupByEmail")
+def users_lookup_by_email(call: MethodCall) -> dict[str, Any]:
+    """The person with this e-mail; Slack answers `users_not_found` for anyone else."""
+    user = call.state.user_by_email(str(call.require("email")))
+    if user is None:
+        raise ApiError("users_not_found")
+    return {"user": user.to_slack(call.state.team_id)}
+
+
 _CHANNEL_TYPES = {"public_channel", "private_channel", "im", "mpim"}
 
 

@@ -47,6 +47,17 @@ class AlertRouter:
         wanted = (finding.budget.channel if finding.budget else None) or self._channels.for_scope(
             finding.dimension, finding.value
         )
+        return self._route(wanted)
+
+    def route_owner(self, team: str | None, project: str | None) -> Route | None:
+        """The route of a message about something a team (else a project) owns: the team's
+        channel, else the project's, else the default."""
+        wanted = self._channels.for_scope("team", team) or self._channels.for_scope(
+            "project", project
+        )
+        return self._route(wanted)
+
+    def _route(self, wanted: str | None) -> Route | None:
         default = self._channels.default
         target = wanted or default
         if target is None:

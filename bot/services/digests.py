@@ -28,6 +28,7 @@ from bot.domain.periods import Period
 from bot.domain.reports import UntaggedReport
 from bot.services.alert_ports import AlertClaim, AlertKind, AlertLedger, AlertRecord, AlertState
 from bot.services.budgets import BudgetLine, BudgetService
+from bot.services.idle_views import IdleDigest
 from bot.services.ports import CostFilter, CostStore
 from bot.services.snapshot_state import OutboxFile, OutboxItem
 from bot.settings_alerts import DigestConfig
@@ -66,6 +67,8 @@ class Digest:
     cost_basis: str
     # Untagged means no project and no team (all cost), or no child value (a scoped digest).
     untagged_meaning: str
+    # Idle machines: savings of the window, leases, proposals waiting (None: nothing to say).
+    idle: IdleDigest | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class DigestResult:
         }
 
 
+# (window start, end exclusive, scope dimension, value) -> what idle machines add to a digest.
+IdlePart = Callable[[date, date, str | None, str | None], IdleDigest | None]
 # (fallback text, Block Kit JSON, chart image): the Slack edge's rendering of a digest.
 DescribeDigest = Callable[[Digest], tuple[str, list[dict], OutboxFile | None]]
 
@@ -111,9 +116,11 @@ class DigestService:
         untagged: Callable[[Period], UntaggedReport],
         cost_basis: str = "effective",
         fallback_channel: str | None = None,
+        idle: IdlePart | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.digests = tuple(digests)
+        self._idle = idle
         self._store = store
         self._budgets = budgets
         self._ledger = ledger
@@ -156,6 +163,14 @@ class DigestService:
             anomalies=tuple(self._anomalies(scope, child, set(children), window.end)),
             cost_basis=self._basis,
             untagged_meaning=meaning,
+            idle=self._idle_part(scope, window),
+        )
+
+    def _idle_part(self, scope: BudgetScope, window: DigestWindow) -> IdleDigest | None:
+        if self._idle is None:
+            return None
+        return self._idle(
+            window.start, window.end + timedelta(days=1), scope.dimension, scope.value
         )
 
     def send(self, config: DigestConfig, today: date, dry_run: bool = False) -> DigestResult:

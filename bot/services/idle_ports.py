@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.domain.idle.policy import Utilisation
 from bot.domain.idle.proposals import ProposalState
@@ -107,6 +107,7 @@ class PriceBook(Protocol):
         ...
 
 
+@runtime_checkable
 class MessageEditor(Protocol):
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         """Rewrite a posted channel message in place (chat.update); raises on failure after
@@ -178,6 +179,12 @@ class Proposal:
 
 
 class IdleStore(Protocol):
+    """Proposals and what idle scans leave for the next one.
+
+    `instance`, `verdict`, `undo` and scan rows are kept as JSON: a Decimal comes back as its
+    string ("0.031"), a datetime as its ISO 8601 string, a tuple as a list.
+    """
+
     def propose(self, proposals: Sequence[NewProposal], entries: Sequence[AuditEntry]) -> set[str]:
         """In one transaction: insert each proposal whose `key` is new, with its message in the
         outbox and its audit entry (`entries[i]` audits `proposals[i]`); return the ids this
@@ -207,8 +214,11 @@ class IdleStore(Protocol):
     ) -> Proposal | None:
         """One conditional update: `state = target` and the `changes` (Proposal field names)
         WHERE the id is `proposal_id` AND the state is still `source`, with `entry` written to
-        the audit log in the same transaction. Returns the updated proposal when this call
-        moved it; None when it was not in `source` (someone else moved it first)."""
+        the audit log in the same transaction; `updated_at` becomes `entry.at` unless the
+        changes set it. Returns the updated proposal when this call moved it; None when it was
+        not in `source` (someone else moved it first). A transition the state machine lacks
+        raises TransitionError, a change that is no Proposal field (or is id, key, state or
+        the message's channel and ts) ValueError: both are bugs, never a user's doing."""
         ...
 
     def mark_reproposed(self, proposal_id: str) -> bool:
@@ -227,6 +237,15 @@ class IdleStore(Protocol):
     def stops(self, since: datetime) -> list[Proposal]:
         """The savings ledger: every real (not dry-run) stop that was still stopped at `since`
         or later: stopped_at set, started_at None or after `since`."""
+        ...
+
+    def record_scan(self, rows: Sequence[Mapping[str, Any]], at: datetime) -> None:
+        """Keep one scan's candidate rows (what `/cost idle` lists); a scan older than the one
+        kept is ignored, so two scanners at once leave the newer."""
+        ...
+
+    def last_scan(self) -> tuple[datetime, list[dict[str, Any]]] | None:
+        """The newest scan kept: when it ran and its rows; None before the first scan."""
         ...
 
 

@@ -8,8 +8,9 @@ from handlers import HandlerServices
 
 
 def register(app: App, services: HandlerServices) -> None:
-    from handlers.actions import alerts, answers, budgets
+    from handlers.actions import alerts, answers, budgets, idle
 
     answers.register(app, services)
     budgets.register(app, services)
     alerts.register(app, services)
+    idle.register(app, services)

@@ -37,6 +37,11 @@ class ActionId(StrEnum):
     ALERT_BREAKDOWN = "alert_breakdown"
     ALERT_SNOOZE = "alert_snooze"
     ALERT_ACKNOWLEDGE = "alert_acknowledge"
+    # On idle-machine proposals; the value is a `ProposalRef` (handlers.button_values): the
+    # proposal's opaque id only. Approve stop has a confirm dialog; Keep running opens a modal.
+    IDLE_APPROVE = "idle_approve"
+    IDLE_KEEP = "idle_keep"
+    IDLE_START = "idle_start"
 
 
 SUGGESTION_ACTIONS: tuple[ActionId, ...] = (

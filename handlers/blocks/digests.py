@@ -15,10 +15,11 @@ from bot.domain.budgets import BudgetHealth
 from bot.domain.digests import Change, DigestEvery, DigestSection, Mover
 from bot.services.budgets import BudgetLine
 from bot.services.digests import Digest, OpenAnomaly
+from bot.services.idle_views import IdleDigest
 from bot.services.snapshot_state import OutboxFile
 from handlers.blocks.elements import _cap_blocks, _context, _header, _pack_sections, to_payload
 from handlers.blocks.text import _fallback, _money, _name
-from handlers.formatting import format_change, format_money, format_share
+from handlers.formatting import escape_mrkdwn, format_change, format_money, format_share
 
 CURRENCIES_SHOWN = 3
 BUDGETS_SHOWN = 15
@@ -138,8 +139,40 @@ def build_digest_blocks(digest: Digest) -> list[Block]:
     blocks += _pack_sections(["*Budgets*", *(budgets or ["No budget set for this scope."])])
     anomalies = [_anomaly_line(a) for a in digest.anomalies[:ANOMALIES_SHOWN]]
     blocks += _pack_sections(["*Open anomalies* (last 7 days)", *(anomalies or ["None."])])
+    if digest.idle is not None:
+        blocks += _pack_sections(["*Idle machines*", *idle_lines(digest.idle)])
     blocks.append(_context([_footer(digest)]))
     return _cap_blocks(blocks)
+
+
+IDLE_SHOWN = 5
+
+
+def idle_lines(idle: IdleDigest) -> list[str]:
+    """Savings of stopped machines (estimates), leases in force and proposals waiting."""
+    lines = []
+    for currency, total in sorted(idle.savings.totals.items()):
+        stops = sum(1 for row in idle.savings.rows if (row.proposal.currency or "USD") == currency)
+        lines.append(
+            f"Saved about {format_money(total, currency)} by {stops} stop(s) "
+            "(estimated: hourly cost × hours stopped)"
+        )
+    for proposal in idle.kept[:IDLE_SHOWN]:
+        who = f" by <@{proposal.decided_by}>" if proposal.decided_by else ""
+        until = f"{proposal.lease_until:%Y-%m-%d %H:%M} UTC" if proposal.lease_until else "?"
+        reason = escape_mrkdwn(proposal.keep_reason or "")
+        lines.append(f"• {_machine(proposal)} kept running until {until}{who}: _{reason}_")
+    if idle.waiting:
+        names = ", ".join(_machine(p) for p in idle.waiting[:IDLE_SHOWN])
+        more = (
+            f" and {len(idle.waiting) - IDLE_SHOWN} more" if len(idle.waiting) > IDLE_SHOWN else ""
+        )
+        lines.append(f"Waiting for a decision: {names}{more} (see /cost idle)")
+    return lines or ["Nothing to report."]
+
+
+def _machine(proposal) -> str:
+    return f"`{escape_mrkdwn(str(proposal.instance.get('name') or proposal.instance_id))}`"
 
 
 def _footer(digest: Digest) -> str:

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -20,6 +21,9 @@ from handlers.blocks.limits import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
     MAX_BUTTON_VALUE,
+    MAX_CONFIRM_BUTTON,
+    MAX_CONFIRM_TEXT,
+    MAX_CONFIRM_TITLE,
     MAX_CONTEXT_ELEMENTS,
     MAX_CONTEXT_TEXT,
     MAX_HEADER_TEXT,
@@ -56,13 +60,35 @@ def _context(texts: Sequence[str]) -> ContextBlock:
     )
 
 
-def _button(text: str, action_id: str, value: str) -> ButtonElement:
+def _button(
+    text: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: ConfirmObject | None = None,
+) -> ButtonElement:
     if len(value) > MAX_BUTTON_VALUE or len(action_id) > MAX_ACTION_ID:
         raise ValueError("button value or action id too long")  # callers check first
     return ButtonElement(
         text=PlainTextObject(text=truncate(text, MAX_BUTTON_TEXT)),
         action_id=action_id,
         value=value,
+        style=style,
+        confirm=confirm,
+    )
+
+
+def _confirm(
+    title: str, text: str, confirm: str, deny: str, *, style: str | None = None
+) -> ConfirmObject:
+    """A confirmation dialog (Slack asks before sending the click); `text` is escaped mrkdwn."""
+    return ConfirmObject(
+        title=PlainTextObject(text=truncate(title, MAX_CONFIRM_TITLE)),
+        text=_mrkdwn(text, MAX_CONFIRM_TEXT),
+        confirm=PlainTextObject(text=truncate(confirm, MAX_CONFIRM_BUTTON)),
+        deny=PlainTextObject(text=truncate(deny, MAX_CONFIRM_BUTTON)),
+        style=style,
     )
 
 

@@ -13,6 +13,10 @@ MAX_CONTEXT_TEXT = 2000  # below the 3,000 of a text object, to keep footers sho
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_ACTION_ID = 255
+# A confirmation dialog on a button: its title, text, and the labels of its two buttons.
+MAX_CONFIRM_TITLE = 100
+MAX_CONFIRM_TEXT = 300
+MAX_CONFIRM_BUTTON = 30
 # Slack truncates a message's `text` past 40,000 characters; notifications need far less.
 MAX_FALLBACK_TEXT = 3000
 

@@ -7,6 +7,8 @@ from bot.domain.command_grammar import (
     BudgetQuery,
     CostQuery,
     HelpQuery,
+    IdleQuery,
+    SavingsQuery,
     StatusQuery,
     TopQuery,
     TrendQuery,
@@ -16,6 +18,7 @@ from handlers.commands.answer import AnswerFunction
 from handlers.commands.budget import answer_budget_query
 from handlers.commands.cost import answer_cost_query
 from handlers.commands.help import answer_help_query
+from handlers.commands.idle import answer_idle_query, answer_savings_query
 from handlers.commands.status import answer_status_query
 from handlers.commands.top import answer_top_query
 from handlers.commands.trend import answer_trend_query
@@ -27,6 +30,8 @@ ANSWERS: dict[type, AnswerFunction] = {
     UntaggedQuery: answer_untagged_query,
     TrendQuery: answer_trend_query,
     BudgetQuery: answer_budget_query,
+    IdleQuery: answer_idle_query,
+    SavingsQuery: answer_savings_query,
     StatusQuery: answer_status_query,
     HelpQuery: answer_help_query,
 }

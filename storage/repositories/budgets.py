@@ -13,6 +13,7 @@ from bot.domain.budget_records import budget_from_record, budget_record
 from bot.domain.budgets import Budget, BudgetScope
 from bot.services.alert_ports import AuditEntry, StoredBudget
 from storage.models import AuditRow, BudgetRow
+from storage.repositories.audit import SqlAuditLog
 from storage.uow import SqlUnitOfWork
 
 
@@ -60,15 +61,10 @@ class SqlBudgetStore:
             uow.commit()
         return removed
 
-    def audit_log(self, subject: str | None = None, limit: int = 100) -> list[AuditEntry]:
-        query = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)
-        if subject is not None:
-            query = query.where(AuditRow.subject == subject)
-        with self._sessions() as session:
-            return [
-                AuditEntry(row.actor, row.action, row.subject, row.at, row.before, row.after)
-                for row in session.scalars(query)
-            ]
+    def audit_log(
+        self, subject: str | None = None, limit: int = 100, *, prefix: str | None = None
+    ) -> list[AuditEntry]:
+        return SqlAuditLog(self._sessions).audit_log(subject, limit, prefix=prefix)
 
 
 def add_audit_entry(session: Session, entry: AuditEntry) -> None:

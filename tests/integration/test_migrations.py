@@ -157,3 +157,43 @@ def test_the_outbox_keeps_its_messages_and_takes_long_keys_after_0008(empty_engi
     command.downgrade(config, "0007")
     with empty_engine.connect() as connection:
         assert connection.execute(text("SELECT key FROM outbox")).scalars().all() == [key]
+
+
+def test_0009_adds_the_idle_tables_beside_what_0008_kept_and_takes_them_away_again(empty_engine):
+    config = _alembic_config(empty_engine)
+    command.upgrade(config, "0008")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO outbox (id, key, key_hash, channel, text, blocks, status, created_at, "
+                "attempts) VALUES (100, 'ops:files:1', :hash, 'C0OPS00001', 'failing', '[]', "
+                "'pending', '2026-12-01 00:00:00', 0)"
+            ),
+            {"hash": hashlib.sha256(b"ops:files:1").hexdigest()},
+        )
+
+    command.upgrade(config, "0009")
+
+    insert = text(
+        "INSERT INTO idle_proposals (id, key_hash, key, controller, instance_id, state, instance, "
+        "verdict, dry_run, created_at, expires_at, updated_at, undo) VALUES (:id, :hash, 'k', "
+        "'aws_ec2', 'i-1', 'proposed', '{}', '{}', false, '2026-12-09 00:00:00', "
+        "'2026-12-10 00:00:00', '2026-12-09 00:00:00', '{}')"
+    )
+    with empty_engine.begin() as connection:
+        connection.execute(insert, {"id": "p1", "hash": "a" * 64})
+        reproposed = connection.execute(text("SELECT reproposed FROM idle_proposals")).scalar()
+    assert not reproposed  # false unless a lease ended and the machine was proposed again
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(insert, {"id": "p2", "hash": "a" * 64})  # the same idle episode
+    assert {"idle_proposals", "idle_busy_marks", "idle_scans"} <= set(
+        inspect(empty_engine).get_table_names()
+    )
+
+    command.downgrade(config, "0008")
+
+    assert not {"idle_proposals", "idle_busy_marks", "idle_scans"} & set(
+        inspect(empty_engine).get_table_names()
+    )
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT key FROM outbox")).scalars().all() == ["ops:files:1"]

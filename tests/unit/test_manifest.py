@@ -47,6 +47,7 @@ def test_the_manifest_asks_for_what_the_issue_lists(manifest):
         "groups:read",
         "usergroups:read",
         "users:read",
+        "users:read.email",
         "im:write",
     }
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

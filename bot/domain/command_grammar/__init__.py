@@ -11,6 +11,8 @@ from bot.domain.command_grammar.subcommand import Subcommand
 from bot.domain.command_grammar.subcommands.budget import BudgetQuery
 from bot.domain.command_grammar.subcommands.cost import CostQuery
 from bot.domain.command_grammar.subcommands.help import HelpQuery
+from bot.domain.command_grammar.subcommands.idle import IdleQuery
+from bot.domain.command_grammar.subcommands.savings import SavingsQuery
 from bot.domain.command_grammar.subcommands.status import StatusQuery
 from bot.domain.command_grammar.subcommands.top import TopQuery
 from bot.domain.command_grammar.subcommands.trend import TrendQuery
@@ -25,7 +27,9 @@ __all__ = [
     "CommandError",
     "CostQuery",
     "HelpQuery",
+    "IdleQuery",
     "Query",
+    "SavingsQuery",
     "StatusQuery",
     "Subcommand",
     "TopQuery",

@@ -4,11 +4,22 @@ Slack dispatcher read. A new subcommand is one module in `subcommands/` and one 
 from __future__ import annotations
 
 from bot.domain.command_grammar.subcommand import Subcommand
-from bot.domain.command_grammar.subcommands import budget, cost, status, top, trend, untagged
+from bot.domain.command_grammar.subcommands import (
+    budget,
+    cost,
+    idle,
+    savings,
+    status,
+    top,
+    trend,
+    untagged,
+)
 from bot.domain.command_grammar.subcommands import help as help_command
 from bot.domain.command_grammar.subcommands.budget import BudgetQuery
 from bot.domain.command_grammar.subcommands.cost import CostQuery
 from bot.domain.command_grammar.subcommands.help import HelpQuery
+from bot.domain.command_grammar.subcommands.idle import IdleQuery
+from bot.domain.command_grammar.subcommands.savings import SavingsQuery
 from bot.domain.command_grammar.subcommands.status import StatusQuery
 from bot.domain.command_grammar.subcommands.top import TopQuery
 from bot.domain.command_grammar.subcommands.trend import TrendQuery
@@ -21,11 +32,23 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     untagged.SUBCOMMAND,
     trend.SUBCOMMAND,
     budget.SUBCOMMAND,
+    idle.SUBCOMMAND,
+    savings.SUBCOMMAND,
     status.SUBCOMMAND,
     help_command.SUBCOMMAND,
 )
 
-Query = CostQuery | TopQuery | UntaggedQuery | TrendQuery | BudgetQuery | StatusQuery | HelpQuery
+Query = (
+    CostQuery
+    | TopQuery
+    | UntaggedQuery
+    | TrendQuery
+    | BudgetQuery
+    | IdleQuery
+    | SavingsQuery
+    | StatusQuery
+    | HelpQuery
+)
 
 _BY_WORD: dict[str, Subcommand] = {word: sub for sub in SUBCOMMANDS for word in sub.words}
 _BY_QUERY: dict[type, Subcommand] = {sub.query: sub for sub in SUBCOMMANDS}

@@ -35,7 +35,10 @@ TRANSITIONS: dict[ProposalState, frozenset[ProposalState]] = {
     ProposalState.PROPOSED: frozenset(
         {ProposalState.APPROVED, ProposalState.KEPT, ProposalState.EXPIRED}
     ),
-    ProposalState.APPROVED: frozenset({ProposalState.STOPPING, ProposalState.CANCELLED}),
+    # Failed: the check before stopping could not read the machine (gone, access denied).
+    ProposalState.APPROVED: frozenset(
+        {ProposalState.STOPPING, ProposalState.CANCELLED, ProposalState.FAILED}
+    ),
     ProposalState.STOPPING: frozenset({ProposalState.STOPPED, ProposalState.FAILED}),
     # Started by costbot's button, or seen running again (someone started it elsewhere).
     ProposalState.STOPPED: frozenset({ProposalState.STARTING, ProposalState.STARTED}),

@@ -255,12 +255,28 @@ async function submit(event) {
   refreshModal();
 }
 
+// The 429 switch: the next few Web API calls answer "ratelimited" with Retry-After, so the
+// bot's own retry path (slack_sdk's RateLimitErrorRetryHandler, the outbox) runs for real.
+async function rateLimit() {
+  try {
+    showRateLimits(await api("/sandbox/api/rate-limit", { method: "*", count: 3, retry_after: 2 }));
+  } catch (error) {
+    notice(error.message);
+  }
+}
+
+function showRateLimits(data) {
+  const pending = Object.values(data.pending || {}).reduce((a, b) => a + b, 0);
+  $("rate-limit-status").textContent = pending ? `${pending} call(s) will get 429` : "";
+}
+
 async function start() {
   app.workspace = await api("/sandbox/api/workspace");
   app.user = app.workspace.sandbox_user;
   $("team-name").textContent = app.workspace.team.name;
   $("composer").addEventListener("submit", submit);
   $("app-home-link").addEventListener("click", openHome);
+  $("rate-limit-button").addEventListener("click", rateLimit);
   $("user-select").addEventListener("change", (event) => {
     app.user = event.target.value;
     app.view === "home" ? openHome() : openChannel(app.channel);
@@ -278,6 +294,7 @@ async function start() {
       }
       await refresh();
       await refreshModal();
+      showRateLimits(await api("/sandbox/api/rate-limit"));
     } catch (error) {
       notice(`Sandbox unreachable: ${error.message}`);
     }
