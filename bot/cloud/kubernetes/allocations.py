@@ -77,7 +77,7 @@ def hourly_cost(pods: Sequence[PodUsage]) -> Decimal | None:
     seconds = Decimal((max(ends) - min(starts)).total_seconds())
     if seconds <= 0:
         return None
-    return sum(costs, Decimal(0)) / seconds * _HOUR_SECONDS
+    return sum(costs, Decimal(0)) * _HOUR_SECONDS / seconds  # multiplied first: stays exact
 
 
 def gpu_request(allocation: Allocation) -> Decimal | None:

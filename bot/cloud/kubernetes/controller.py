@@ -247,11 +247,11 @@ class KubernetesController:
             raise CloudActionError(CloudErrorKind.NOT_FOUND, str(exc)) from exc
 
 
-def _busiest(steps: Mapping[datetime, list[Decimal | None]]) -> list[Datapoint]:
+def _busiest(steps: Mapping[datetime, list[Decimal | None]]) -> tuple[Datapoint, ...]:
     """One datapoint per step: the busiest pod's. A step where any pod went unmeasured has
     none, so the gap shows and the workload is not judged idle on its other pods alone."""
-    return [
+    return tuple(
         Datapoint(at, max(values))  # type: ignore[type-var]
         for at, values in sorted(steps.items())
         if values and all(value is not None for value in values)
-    ]
+    )
