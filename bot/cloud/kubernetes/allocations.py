@@ -109,7 +109,7 @@ def _nested(allocation: Allocation, name: str) -> Decimal | None:
 def _percent(used: Decimal | None, asked: Decimal | None) -> Decimal | None:
     if used is None or asked is None or asked <= 0:
         return None
-    return used / asked * _HUNDRED
+    return used * _HUNDRED / asked
 
 
 def _labels(raw: object) -> dict[str, str]:
