@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.services.idle_ports import Controller
 
-CONTROLLER_MODULES: tuple[str, ...] = ()
+CONTROLLER_MODULES: tuple[str, ...] = ("bot.cloud.simulated",)
 
 
 class ControllerConfig(BaseModel):
