@@ -38,10 +38,13 @@ class AwsEc2Controller:
         gpus_of: Callable[[str], int],
         *,
         attempts: int = 3,
+        on_client: Callable[[str, Any], None] | None = None,
     ) -> None:
         self.name = config.controller_name
         self._config = config
         self._gpus_of = gpus_of
+        # Told of each boto3 client made (service, client): to count billed calls, or in tests.
+        self._on_client = on_client
         # boto3's standard retry mode waits out throttling and 5xx answers with backoff; a
         # stop or start is safe to repeat (EC2 answers with the state it is in).
         self._client_config = Config(
@@ -201,6 +204,8 @@ class AwsEc2Controller:
                     service, region_name=region, config=self._client_config
                 )
                 self._clients[(region, service)] = client
+                if self._on_client is not None:
+                    self._on_client(service, client)
             return client
 
     def _remembered(self, instance_id: str) -> str | None:
