@@ -24,6 +24,7 @@ from bot.services.spend import SpendReader
 from bot.services.store_sources import other_sources
 from bot.settings import ConfigError, CostbotConfig, Settings, SlackSettings, load_config
 from bot.settings_alerts import BudgetConfig, ChannelsConfig, DigestConfig
+from bot.settings_idle import IdleConfig
 from bot.slack_app import build_bolt_app, health
 from bot.slack_directory import SlackChannelDirectory
 from bot.slack_notifier import SlackNotifier
@@ -46,6 +47,14 @@ DEMO_OPS_CHANNEL = "C0COSTOPS1"  # the sandbox's #costbot-ops
 DEMO_ACTOR = "demo"  # who set the demo's budgets, in the audit log
 # The sandbox's @budget-editors user group (Ada, its default user, is in it; Ben is not).
 DEMO_BUDGET_EDITOR = "S0BUDGET01"
+# Idle machines on the simulated fleet: a stop changes no cloud, so it is not a dry run; Ada
+# approves stops (Ben and Chen may not), and the fleet is scanned every minute.
+DEMO_IDLE = {
+    "dry_run": False,
+    "every": "1m",
+    "approvers": {"default": ["U0SANDBOX1"]},
+    "controllers": [{"type": "simulated"}],
+}
 
 
 class DemoStoreInUse(ConfigError):
@@ -123,6 +132,9 @@ def demo_config(
         update["channels"] = ChannelsConfig.model_validate(DEMO_CHANNELS)
     if not config.digests:
         update["digests"] = [DigestConfig.model_validate(d) for d in DEMO_DIGESTS]
+    # The simulated fleet's idle machines, unless the config names controllers itself.
+    if not config.idle.controllers:
+        update["idle"] = IdleConfig.model_validate(DEMO_IDLE)
     return config.model_copy(update=update)
 
 
@@ -221,10 +233,13 @@ def start_demo(
 
 
 def tell_what_is_due(services: Services, notifier: SlackNotifier) -> None:
-    """Evaluate the alerts and send today's digests now, as the schedule would, and post
-    them: the sandbox shows them at once instead of at the next slot. Each is claimed once,
-    so a restarted demo posts only what is new."""
+    """Evaluate the alerts, scan for idle machines and send today's digests now, as the
+    schedule would, and post them: the sandbox shows them at once instead of at the next slot
+    (the stalled GPU machine's proposal in #recsys). Each is claimed once, so a restarted demo
+    posts only what is new."""
     services.alerts.evaluate()
+    if services.idle.configured:
+        services.idle.scan()
     today = services.costs.today()
     for digest in services.config.digests:
         services.digests.send(digest, today)

@@ -148,6 +148,8 @@ def open_by_machine(store: IdleStore, now: datetime) -> dict[str, Proposal]:
     for proposal in store.proposals([*OPEN_STATES, ProposalState.KEPT]):
         if proposal.state == ProposalState.KEPT and (proposal.lease_until or now) <= now:
             continue
+        if proposal.state == ProposalState.STOPPED and proposal.dry_run:
+            continue  # a dry run stopped nothing: the machine runs, the spell's key stays taken
         found[machine_key(proposal.controller, proposal.instance_id)] = proposal
     return found
 

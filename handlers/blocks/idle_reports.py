@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Block
@@ -132,7 +133,7 @@ def _overview_text(overview: IdleOverview) -> str:
 # -- /cost savings ----------------------------------------------------------------------------
 def describe_savings(report: SavingsReport) -> tuple[str, list[Block]]:
     """The fallback text and blocks of `/cost savings [PERIOD]`."""
-    period = f"{report.start} – {report.end}"
+    period = f"{report.start} – {_last_day(report)}"
     blocks: list[Block] = [_header(f"Savings from stopping idle machines, {period}")]
     totals = _totals(report)
     if totals:
@@ -157,6 +158,11 @@ def describe_savings(report: SavingsReport) -> tuple[str, list[Block]]:
     return _savings_text(report, totals), _cap_blocks(blocks)
 
 
+def _last_day(report: SavingsReport) -> date:
+    """The report's last day (its `end` is exclusive)."""
+    return max(report.start, report.end - timedelta(days=1))
+
+
 def _totals(report: SavingsReport) -> list[str]:
     return [
         f"*{escape_mrkdwn(_money_code(amount, currency))}*"
@@ -175,7 +181,7 @@ def _saving_line(row: SavingRow) -> str:
 
 
 def _savings_text(report: SavingsReport, totals: Sequence[str]) -> str:
-    period = f"{report.start} to {report.end}"
+    period = f"{report.start} to {_last_day(report)}"
     if not report.totals:
         return f"Savings from stopping idle machines, {period}: nothing saved in this period."
     amounts = ", ".join(

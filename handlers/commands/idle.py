@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.domain.command_grammar import IdleQuery, SavingsQuery
 from handlers.blocks import build_error_blocks, error_text
 from handlers.blocks.idle import describe_idle_overview, describe_savings
@@ -26,5 +28,7 @@ def answer_savings_query(query: SavingsQuery, asked: Asked) -> Answer:
     idle = asked.services.idle
     if idle is None:
         return Answer(error_text(UNAVAILABLE, None), build_error_blocks(UNAVAILABLE, None))
-    text, blocks = describe_savings(idle.savings(query.period.start, query.period.end))
+    # A period's end is its last day; the ledger's end is exclusive.
+    report = idle.savings(query.period.start, query.period.end + timedelta(days=1))
+    text, blocks = describe_savings(report)
     return Answer(text, blocks)
