@@ -56,7 +56,7 @@ def test_a_price_file_replaces_rows_type_by_type(tmp_path):
     ours = table.listed("g5.xlarge")
     assert (ours.hourly, ours.source) == (
         Decimal("0.80"),
-        "price file our-prices.csv (idle.price_file)",
+        "price file our-prices.csv",
     )
     assert table.gpus("g5.xlarge") == 1  # the file left gpus empty: the shipped count stays
     assert (table.listed("p6.48xlarge").currency, table.gpus("p6.48xlarge")) == ("EUR", 8)

@@ -122,7 +122,7 @@ def _price_table(price_file: Path | None) -> dict[str, ListedPrice]:
 
 
 def _file_source(price_file: Path) -> str:
-    return f"price file {price_file.name} (idle.price_file)"
+    return f"price file {price_file.name}"
 
 
 class Ec2PriceTable:
