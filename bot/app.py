@@ -229,17 +229,28 @@ def build_idle_service(
         describe_proposal,
         rules,
         config.allocation.rules(),
-        build_price_book(config, sessions),
+        build_price_book(config, sessions, lambda: clock().date()),
         clock=clock,
     )
 
 
-def build_price_book(config: CostbotConfig, sessions: sessionmaker[Session]) -> PriceBook:
+def build_price_book(
+    config: CostbotConfig,
+    sessions: sessionmaker[Session],
+    today: Callable[[], date] | None = None,
+) -> PriceBook:
     """What a machine costs per hour: what was paid for it lately, else the controller's own
-    price, else EC2's price table (with `idle.price_file`'s rows), each saying which."""
+    price, else its kind's price table (EC2's, with `idle.price_file`'s rows), each saying
+    which. A bad price file fails here, at start, naming its line."""
     from bot.cloud.aws_ec2.prices import Ec2PriceTable
 
-    return ChainedPriceBook(SqlPaidPrices(sessions), Ec2PriceTable(config.idle.price_file))
+    idle = config.idle
+    return ChainedPriceBook(
+        SqlPaidPrices(sessions),
+        {"aws_ec2": Ec2PriceTable(idle.price_file)},
+        kinds={c.controller_name: c.type for c in idle.controllers},
+        today=today,
+    )
 
 
 def build_budget_service(

@@ -58,9 +58,11 @@ class SqlPaidPrices:
         if not billed:
             return None
         # Two sources (a FOCUS export and a CUR, say) bill the same hours: read one, the one
-        # that covers the most days, rather than adding them up; one currency, never mixed.
+        # that covers the most days, rather than adding them up; one currency, never mixed:
+        # of those, the largest.
         (_, currency), chosen = max(
-            billed.items(), key=lambda item: (len(item[1].cost), max(item[1].cost), item[0])
+            billed.items(),
+            key=lambda item: (len(item[1].cost), sum(item[1].cost.values()), item[0]),
         )
         hourly = chosen.hourly()
         return None if hourly is None else (hourly, currency)

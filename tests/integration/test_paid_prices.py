@@ -98,17 +98,34 @@ def test_the_chain_prefers_what_was_paid_then_the_fleet_then_the_table(store, tm
     _ingest(
         store, tmp_path, [_row(SINCE, "12", "i-0paid", ConsumedQuantity="24", ConsumedUnit="Hrs")]
     )
-    book = ChainedPriceBook(_paid(store), Ec2PriceTable(), today=lambda: TODAY)
+    book = ChainedPriceBook(
+        _paid(store), {"aws_ec2": Ec2PriceTable()}, kinds={"gpu-fleet": "aws_ec2"}, today=lambda: TODAY
+    )
 
     paid = book.price("aws_ec2", CloudInstance("i-0paid", "paid", "g5.xlarge", "running"))
     assert (paid.hourly, paid.currency, paid.source) == (Decimal("0.5"), "USD", PAID_SOURCE)
+    assert PAID_SOURCE == "what this organisation paid over the last 7 days"
     listed = book.price("aws_ec2", CloudInstance("i-0new", "new", "g5.xlarge", "running"))
     assert (listed.hourly, listed.source) == (
         Decimal("1.006"),
-        "price table (on-demand list price)",
+        "on-demand list price (price table)",
     )
+    # A controller named otherwise finds its kind's table; a kind without one has no price.
+    named = book.price("gpu-fleet", CloudInstance("i-0new", "new", "g5.xlarge", "running"))
+    assert named.hourly == Decimal("1.006")
+    assert book.price("kubernetes", CloudInstance("ns/Deployment/x", "x", "g5.xlarge", "running")) is None
     own = CloudInstance(
         "sim-1", "sim", "g5.xlarge", "running", hourly_cost=Decimal("3"), currency="EUR"
     )
     assert book.price("simulated", own).source == "the fleet's own price"
     assert book.price("aws_ec2", CloudInstance("i-0x", "x", "z9.huge", "running")) is None
+
+
+def test_two_currencies_are_never_mixed_the_larger_is_told(store, tmp_path):
+    rows = [
+        _row(SINCE, "24", "i-0fx"),
+        _row(SINCE, "2.4", "i-0fx", BillingCurrency="EUR"),
+    ]
+    _ingest(store, tmp_path, rows)
+
+    assert _paid(store).paid_hourly("i-0fx", SINCE, TODAY) == (Decimal("1.000000"), "USD")

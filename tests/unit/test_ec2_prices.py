@@ -34,10 +34,9 @@ def test_the_shipped_table_lists_common_ml_and_general_types_with_gpu_counts():
 def test_the_table_tells_prices_with_their_source_and_gpus_by_type():
     table = Ec2PriceTable()
 
-    price = table.listed("p3.2xlarge")
-
-    assert (price.hourly, price.currency, price.source) == (Decimal("3.06"), "USD", SHIPPED_SOURCE)
-    assert table.listed("x9z.mega") is None
+    assert table.hourly("p3.2xlarge") == (Decimal("3.06"), "USD")
+    assert table.source("p3.2xlarge") == SHIPPED_SOURCE == "on-demand list price (price table)"
+    assert table.hourly("x9z.mega") is None
     assert table.gpus("g6.48xlarge") == 8
     assert table.gpus("m7i.large") == 0
     # A GPU family's type no table lists still needs GPU metrics to be called idle.
@@ -53,14 +52,11 @@ def test_a_price_file_replaces_rows_type_by_type(tmp_path):
     )
     table = Ec2PriceTable(path)
 
-    ours = table.listed("g5.xlarge")
-    assert (ours.hourly, ours.source) == (
-        Decimal("0.80"),
-        "price file our-prices.csv",
-    )
+    assert table.hourly("g5.xlarge") == (Decimal("0.80"), "USD")
+    assert table.source("g5.xlarge") == "list price from our-prices.csv (idle.price_file)"
     assert table.gpus("g5.xlarge") == 1  # the file left gpus empty: the shipped count stays
-    assert (table.listed("p6.48xlarge").currency, table.gpus("p6.48xlarge")) == ("EUR", 8)
-    assert table.listed("m5.large").source == SHIPPED_SOURCE
+    assert (table.hourly("p6.48xlarge"), table.gpus("p6.48xlarge")) == ((Decimal("60.5"), "EUR"), 8)
+    assert table.source("m5.large") == SHIPPED_SOURCE
 
 
 @pytest.mark.parametrize(

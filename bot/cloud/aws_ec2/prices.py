@@ -15,10 +15,8 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
-from bot.services.idle_ports import Price
-
 SHIPPED_FILE = Path(__file__).with_name("prices.csv")
-SHIPPED_SOURCE = "price table (on-demand list price)"
+SHIPPED_SOURCE = "on-demand list price (price table)"
 _COLUMNS = ("instance_type", "hourly", "currency", "gpus")
 _REQUIRED = ("instance_type", "hourly", "currency")
 _EXAMPLE = "g5.xlarge,1.006,USD,1"
@@ -122,7 +120,7 @@ def _price_table(price_file: Path | None) -> dict[str, ListedPrice]:
 
 
 def _file_source(price_file: Path) -> str:
-    return f"price file {price_file.name}"
+    return f"list price from {price_file.name} (idle.price_file)"
 
 
 class Ec2PriceTable:
@@ -131,9 +129,13 @@ class Ec2PriceTable:
     def __init__(self, price_file: Path | None = None) -> None:
         self._prices = _price_table(price_file)
 
-    def listed(self, instance_type: str) -> Price | None:
+    def hourly(self, instance_type: str) -> tuple[Decimal, str] | None:
         row = self._prices.get(instance_type)
-        return None if row is None else Price(row.hourly, row.currency, row.source)
+        return None if row is None else (row.hourly, row.currency)
+
+    def source(self, instance_type: str) -> str:
+        row = self._prices.get(instance_type)
+        return row.source if row is not None else SHIPPED_SOURCE
 
     def gpus(self, instance_type: str) -> int:
         """How many GPUs the type holds (a GPU family's unlisted type counts as one)."""
