@@ -99,7 +99,10 @@ def test_the_chain_prefers_what_was_paid_then_the_fleet_then_the_table(store, tm
         store, tmp_path, [_row(SINCE, "12", "i-0paid", ConsumedQuantity="24", ConsumedUnit="Hrs")]
     )
     book = ChainedPriceBook(
-        _paid(store), {"aws_ec2": Ec2PriceTable()}, kinds={"gpu-fleet": "aws_ec2"}, today=lambda: TODAY
+        _paid(store),
+        {"aws_ec2": Ec2PriceTable()},
+        kinds={"gpu-fleet": "aws_ec2"},
+        today=lambda: TODAY,
     )
 
     paid = book.price("aws_ec2", CloudInstance("i-0paid", "paid", "g5.xlarge", "running"))
@@ -113,7 +116,10 @@ def test_the_chain_prefers_what_was_paid_then_the_fleet_then_the_table(store, tm
     # A controller named otherwise finds its kind's table; a kind without one has no price.
     named = book.price("gpu-fleet", CloudInstance("i-0new", "new", "g5.xlarge", "running"))
     assert named.hourly == Decimal("1.006")
-    assert book.price("kubernetes", CloudInstance("ns/Deployment/x", "x", "g5.xlarge", "running")) is None
+    assert (
+        book.price("kubernetes", CloudInstance("ns/Deployment/x", "x", "g5.xlarge", "running"))
+        is None
+    )
     own = CloudInstance(
         "sim-1", "sim", "g5.xlarge", "running", hourly_cost=Decimal("3"), currency="EUR"
     )
