@@ -129,3 +129,14 @@ def test_an_idle_instance_is_proposed_once_stopped_once_and_started_again(
     assert started.started_by == APPROVER
     assert _state(idle) == "running"
     assert stop_calls == [[idle]]
+
+
+def test_a_bad_price_file_stops_the_start_naming_its_line(store, tmp_path):
+    prices = tmp_path / "our-prices.csv"
+    prices.write_text("instance_type,hourly,currency,gpus\ng5.xlarge,1.0,USD,1\nm5.large,,USD,0\n")
+    config = {**CONFIG, "idle": {**CONFIG["idle"], "price_file": str(prices)}}
+    path = tmp_path / "costbot.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    with pytest.raises(ValueError, match=rf"{prices}: line 3: hourly '' is not a number"):
+        store.build(path)
