@@ -17,7 +17,8 @@ from typing import Protocol
 from bot.services.idle_ports import CloudInstance, Price
 
 PAID_DAYS = 7
-PAID_SOURCE = f"what this organisation paid over the last {PAID_DAYS} days"
+# Said in the message after the price, where Slack blocks keep 40 characters of it.
+PAID_SOURCE = f"paid lately: last {PAID_DAYS} days of billing"
 OWN_SOURCE = "the fleet's own price"
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.cloud.aws_ec2.prices import Ec2PriceTable
 from bot.services.idle_ports import CloudInstance
-from bot.services.idle_prices import PAID_SOURCE, ChainedPriceBook
+from bot.services.idle_prices import OWN_SOURCE, PAID_SOURCE, ChainedPriceBook
+from handlers.blocks.limits import SHORT_CHARS
 from storage.repositories.paid_prices import SqlPaidPrices
 from tests.helpers import FOCUS_HEADER, write_focus_csv
 
@@ -107,7 +108,7 @@ def test_the_chain_prefers_what_was_paid_then_the_fleet_then_the_table(store, tm
 
     paid = book.price("aws_ec2", CloudInstance("i-0paid", "paid", "g5.xlarge", "running"))
     assert (paid.hourly, paid.currency, paid.source) == (Decimal("0.5"), "USD", PAID_SOURCE)
-    assert PAID_SOURCE == "what this organisation paid over the last 7 days"
+    assert PAID_SOURCE == "paid lately: last 7 days of billing"
     listed = book.price("aws_ec2", CloudInstance("i-0new", "new", "g5.xlarge", "running"))
     assert (listed.hourly, listed.source) == (
         Decimal("1.006"),
@@ -135,3 +136,12 @@ def test_two_currencies_are_never_mixed_the_larger_is_told(store, tmp_path):
     _ingest(store, tmp_path, rows)
 
     assert _paid(store).paid_hourly("i-0fx", SINCE, TODAY) == (Decimal("1.000000"), "USD")
+
+
+def test_every_price_source_fits_where_the_message_shows_it(tmp_path):
+    path = tmp_path / "a-rather-long-name-for-our-negotiated-prices-2026.csv"
+    path.write_text("instance_type,hourly,currency,gpus\ng5.xlarge,0.8,USD,1\n", encoding="utf-8")
+    sources = [PAID_SOURCE, OWN_SOURCE, Ec2PriceTable().source("m5.large")]
+    sources.append(Ec2PriceTable(path).source("g5.xlarge"))
+
+    assert all(len(source) <= SHORT_CHARS for source in sources), sources

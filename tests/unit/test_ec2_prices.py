@@ -53,7 +53,7 @@ def test_a_price_file_replaces_rows_type_by_type(tmp_path):
     table = Ec2PriceTable(path)
 
     assert table.hourly("g5.xlarge") == (Decimal("0.80"), "USD")
-    assert table.source("g5.xlarge") == "list price from our-prices.csv (idle.price_file)"
+    assert table.source("g5.xlarge") == "list price from idle.price_file"
     assert table.gpus("g5.xlarge") == 1  # the file left gpus empty: the shipped count stays
     assert (table.hourly("p6.48xlarge"), table.gpus("p6.48xlarge")) == ((Decimal("60.5"), "EUR"), 8)
     assert table.source("m5.large") == SHIPPED_SOURCE

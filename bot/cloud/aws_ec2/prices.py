@@ -120,7 +120,8 @@ def _price_table(price_file: Path | None) -> dict[str, ListedPrice]:
 
 
 def _file_source(price_file: Path) -> str:
-    return f"list price from {price_file.name} (idle.price_file)"
+    # The message keeps 40 characters of a source, so the file's name (any length) is left out.
+    return "list price from idle.price_file"
 
 
 class Ec2PriceTable:
