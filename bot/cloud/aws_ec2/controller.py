@@ -145,6 +145,7 @@ class AwsEc2Controller:
         self, region: str, batch: Sequence[Any], start: datetime, end: datetime
     ) -> Iterator[dict[str, Any]]:
         period = self._config.period_seconds
+        # CloudWatch's EndTime is exclusive; its newest datapoints are minutes old anyway.
         request: dict[str, Any] = {
             "MetricDataQueries": [query.request(period) for query in batch],
             "StartTime": start.astimezone(UTC),
