@@ -18,7 +18,11 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.services.idle_ports import Controller
 
-CONTROLLER_MODULES: tuple[str, ...] = ("bot.cloud.aws_ec2", "bot.cloud.simulated")
+CONTROLLER_MODULES: tuple[str, ...] = (
+    "bot.cloud.aws_ec2",
+    "bot.cloud.kubernetes",
+    "bot.cloud.simulated",
+)
 
 
 class ControllerConfig(BaseModel):
