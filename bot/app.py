@@ -25,7 +25,8 @@ from bot.services.digests import DigestResult, DigestService
 from bot.services.freshness import Freshness
 from bot.services.health import HealthCheck
 from bot.services.idle import IdleService
-from bot.services.idle_ports import AuditLog, CloudInstance, MessageEditor, Price, PriceBook
+from bot.services.idle_ports import AuditLog, MessageEditor, PriceBook
+from bot.services.idle_prices import ChainedPriceBook
 from bot.services.idle_scan import IdleRules
 from bot.services.ingest import IngestService
 from bot.services.outbox import Notifier, OutboxDelivery
@@ -52,6 +53,7 @@ from storage.repositories.costs import SqlCostStore
 from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.idle import SqlIdleStore
 from storage.repositories.ingest import SqlIngestStore
+from storage.repositories.paid_prices import SqlPaidPrices
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog
 
@@ -216,7 +218,9 @@ def build_idle_service(
         approvers_for=idle.approvers.for_team,
         owners=idle.owners,
     )
-    controllers = build_controllers(idle.controllers, ControllerContext(now=clock))
+    controllers = build_controllers(
+        idle.controllers, ControllerContext(now=clock, price_file=idle.price_file)
+    )
     return IdleService(
         controllers,
         SqlIdleStore(sessions),
@@ -225,21 +229,28 @@ def build_idle_service(
         describe_proposal,
         rules,
         config.allocation.rules(),
-        build_price_book(config, sessions),
+        build_price_book(config, sessions, lambda: clock().date()),
         clock=clock,
     )
 
 
-def build_price_book(config: CostbotConfig, sessions: sessionmaker[Session]) -> PriceBook:
-    """What a machine costs per hour: the controller's own price when it has one."""
-    return ControllerPrices()
+def build_price_book(
+    config: CostbotConfig,
+    sessions: sessionmaker[Session],
+    today: Callable[[], date] | None = None,
+) -> PriceBook:
+    """What a machine costs per hour: what was paid for it lately, else the controller's own
+    price, else its kind's price table (EC2's, with `idle.price_file`'s rows), each saying
+    which. A bad price file fails here, at start, naming its line."""
+    from bot.cloud.aws_ec2.prices import Ec2PriceTable
 
-
-class ControllerPrices:
-    def price(self, controller: str, instance: CloudInstance) -> Price | None:
-        if instance.hourly_cost is None:
-            return None
-        return Price(instance.hourly_cost, instance.currency or "USD", "the fleet's own price")
+    idle = config.idle
+    return ChainedPriceBook(
+        SqlPaidPrices(sessions),
+        {"aws_ec2": Ec2PriceTable(idle.price_file)},
+        kinds={c.controller_name: c.type for c in idle.controllers},
+        today=today,
+    )
 
 
 def build_budget_service(

@@ -47,14 +47,7 @@ DEMO_OPS_CHANNEL = "C0COSTOPS1"  # the sandbox's #costbot-ops
 DEMO_ACTOR = "demo"  # who set the demo's budgets, in the audit log
 # The sandbox's @budget-editors user group (Ada, its default user, is in it; Ben is not).
 DEMO_BUDGET_EDITOR = "S0BUDGET01"
-# Idle machines on the simulated fleet: a stop changes no cloud, so it is not a dry run; Ada
-# approves stops (Ben and Chen may not), and the fleet is scanned every minute.
-DEMO_IDLE = {
-    "dry_run": False,
-    "every": "1m",
-    "approvers": {"default": ["U0SANDBOX1"]},
-    "controllers": [{"type": "simulated"}],
-}
+DEMO_IDLE_APPROVER = "U0SANDBOX1"  # Ada approves stops; Ben and Chen may not
 
 
 class DemoStoreInUse(ConfigError):
@@ -134,8 +127,22 @@ def demo_config(
         update["digests"] = [DigestConfig.model_validate(d) for d in DEMO_DIGESTS]
     # The simulated fleet's idle machines, unless the config names controllers itself.
     if not config.idle.controllers:
-        update["idle"] = IdleConfig.model_validate(DEMO_IDLE)
+        update["idle"] = demo_idle(seed)
     return config.model_copy(update=update)
+
+
+def demo_idle(seed: int) -> IdleConfig:
+    """Idle machines on the simulated fleet, scanned every minute: a stop there changes no
+    cloud, so it is no dry run. Its stalled machine is the one the billing data of `seed`
+    shows in the cost anomaly."""
+    return IdleConfig.model_validate(
+        {
+            "dry_run": False,
+            "every": "1m",
+            "approvers": {"default": [DEMO_IDLE_APPROVER]},
+            "controllers": [{"type": "simulated", "seed": seed}],
+        }
+    )
 
 
 def add_demo_budgets(services: Services) -> None:

@@ -116,7 +116,8 @@ class IdleConfig(BaseModel):
     exclude_windows: list[WindowConfig] = Field(default_factory=list)
     # How long a proposal waits for a decision before its buttons are removed.
     proposal_ttl: str = "24h"
-    # A CSV of instance type, hourly price and currency that replaces the shipped price table.
+    # A CSV (instance_type,hourly,currency,gpus) whose rows replace the shipped EC2 price
+    # table's, type by type (bot/cloud/aws_ec2/prices.py reads it).
     price_file: Path | None = None
     controllers: list[ControllerConfig] = Field(default_factory=list)
 

@@ -12,12 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.services.idle_ports import Controller
 
-CONTROLLER_MODULES: tuple[str, ...] = ("bot.cloud.simulated", "bot.cloud.kubernetes")
+CONTROLLER_MODULES: tuple[str, ...] = (
+    "bot.cloud.aws_ec2",
+    "bot.cloud.kubernetes",
+    "bot.cloud.simulated",
+)
 
 
 class ControllerConfig(BaseModel):
@@ -47,6 +52,8 @@ class ControllerContext:
     """What a controller may use besides its config."""
 
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # `idle.price_file`: its rows may list instance types' GPU counts besides their prices.
+    price_file: Path | None = None
 
 
 @dataclass(frozen=True)

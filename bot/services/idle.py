@@ -229,6 +229,11 @@ class IdleService:
         if kept and (busy_at is None or busy_at < max(p.lease_until for p in kept)):  # type: ignore[type-var]
             lease = max(kept, key=lambda p: p.lease_until)  # type: ignore[arg-type,return-value]
             return f"{machine}|lease:{lease.id}", lease.id
+        # A machine started again since it was last seen busy (EC2's launch time moves on
+        # every start) runs anew: a new spell, though no scan saw it busy in between.
+        launched = sighting.instance.launched_at
+        if launched is not None and (busy_at is None or launched > busy_at):
+            return f"{machine}|launched:{launched.isoformat()}", None
         return f"{machine}|busy:{busy_at.isoformat() if busy_at else 'never'}", None
 
     def _new_proposal(

@@ -2,10 +2,11 @@
 propose for a stop now.
 
 A machine is proposed once per *idle episode*: the episode's key is the machine and the last
-time a scan saw it busy, so a restart, a second replica or a retried scan finds the key taken,
-and a machine that was busy in between is a new episode. A machine with an open proposal, or
-kept under a lease, is not proposed again; once a lease ends and the machine is still idle it
-is proposed again, once (the key names the lease).
+time a scan saw it busy, so costbot restarting, a second replica or a retried scan finds the
+key taken, and a machine that was busy in between, or was started again since (its launch
+time moved on), is a new episode. A machine with an open proposal, or kept under a lease, is
+not proposed again; once a lease ends and the machine is still idle it is proposed again, once
+(the key names the lease).
 """
 
 from __future__ import annotations

@@ -107,10 +107,13 @@ def what_happened(proposal: Proposal) -> str:
     if state == ProposalState.CANCELLED:
         return f"{name} was not stopped (approved{who}{when}): {proposal.result}"
     if state == ProposalState.STARTING:
-        return f"{name} is being started again by <@{proposal.started_by}>."
+        by = f" by <@{proposal.started_by}>" if proposal.started_by else ""
+        return f"{name} is being started again{by}."
     if state == ProposalState.STARTED:
         by = f" by <@{proposal.started_by}>" if proposal.started_by else ""
         return f"{name} was already started again{by}."
+    if state == ProposalState.PROPOSED:  # e.g. Start again pressed on an old copy
+        return f"{name} still waits for a decision: it was not stopped, so nothing was changed."
     return f"{name} is {state}."
 
 

@@ -436,6 +436,15 @@ def _incident_rows(month: BillingMonth, day: date, nodes: list[Resource]) -> lis
     return [_usage_row(node, month, day, day + ONE_DAY, node.quantity) for node in nodes]
 
 
+def stalled_nodes(seed: int) -> list[tuple[str, str]]:
+    """The stalled training job's nodes as (name, EC2 instance id), as the billing rows name
+    them: the simulated fleet of `costbot demo` runs the same machines."""
+    return [
+        (node.columns["ResourceName"], node.columns["ResourceId"].rsplit("/", 1)[-1])
+        for node in _build_incident(seed)
+    ]
+
+
 def _build_incident(seed: int) -> list[Resource]:
     """The stalled job's nodes, from their own random stream: the fleet stays as it was."""
     return _FleetBuilder(random.Random(f"{SEED_LABEL}:{seed}:incident")).stalled_job()

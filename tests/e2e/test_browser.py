@@ -18,6 +18,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.cloud.simulated import simulated_fleet
+from bot.cloud.simulated.demo_fleet import STALLED_ID
 from bot.demo import start_demo
 from bot.sandbox import BackgroundServer, SandboxServer
 from bot.settings import Settings
@@ -223,6 +225,50 @@ def test_a_budget_is_edited_in_its_modal(world, page):
     modal.get_by_role("button", name="Save").click()
     expect(modal).to_be_hidden()
     expect(messages(page).last).to_contain_text("$25,000.00")
+
+
+def test_the_idle_proposal_is_refused_for_ben_and_stops_the_machine_for_ada(world, page):
+    fleet = simulated_fleet("simulated")  # the demo's fleet, in this process
+    open_channel(page, world, "recsys")
+    proposal = (
+        messages(page).filter(has_text="recsys-train-p4d-stalled-1").filter(has_text="Approve stop")
+    )
+    expect(proposal).to_have_count(1)
+    expect(proposal).to_contain_text("stop it?")
+    expect(proposal).to_contain_text("p4d.24xlarge")
+    expect(proposal).to_contain_text("$786.54/day")
+    # The machine the cost anomaly above names, by its instance id.
+    expect(messages(page).filter(has_text="Cost anomaly")).to_contain_text(STALLED_ID)
+    expect(proposal).to_contain_text(STALLED_ID)
+    proposal.scroll_into_view_if_needed()
+    screenshot(page, "sandbox-idle-proposal.png")
+
+    # Ben is neither the owner nor an approver: refused privately, nothing happens.
+    page.locator("#user-select").select_option(label="Ben Okafor")
+    expect(page.get_by_role("heading", name="#recsys")).to_be_visible()
+    proposal.get_by_role("button", name="Approve stop").click()
+    dialog = page.get_by_role("alertdialog", name="Stop this machine?")
+    expect(dialog).to_contain_text("recsys-train-p4d-stalled-1")
+    dialog.get_by_role("button", name="Stop it").click()
+    refusal = messages(page).filter(has_text=ONLY_YOU).filter(has_text="not authorised")
+    expect(refusal).to_have_count(1)
+    expect(refusal).to_contain_text("Nothing was changed")
+    expect(proposal).to_contain_text("stop it?")
+    assert fleet.stop_calls == 0 and fleet.state(STALLED_ID) == "running"
+
+    # Ada approves: the machine stops and the message, rewritten in place, says so.
+    page.locator("#user-select").select_option(label="Ada Park")
+    stopped = (
+        messages(page).filter(has_text="recsys-train-p4d-stalled-1").filter(has_text="Stopped at")
+    )
+    proposal.get_by_role("button", name="Approve stop").click()
+    dialog.get_by_role("button", name="Stop it").click()
+    expect(stopped).to_have_count(1)
+    expect(stopped).to_contain_text("approved by")
+    expect(stopped).to_contain_text("Saves about $786.54/day")
+    expect(stopped.get_by_role("button", name="Start again")).to_be_visible()
+    expect(stopped.get_by_role("button", name="Approve stop")).to_have_count(0)
+    assert fleet.state(STALLED_ID) == "stopped" and fleet.stop_calls == 1
 
 
 @pytest.fixture(scope="module")

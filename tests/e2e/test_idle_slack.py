@@ -287,3 +287,22 @@ def test_two_app_instances_on_postgresql_stop_once(store, tmp_path, monkeypatch)
         world.settle()
         assert world.fleet.stop_calls == 1 and world.fleet.state(STALLED_ID) == "stopped"
         assert len(world.services.audit.audit_log(prefix="idle.stop")) == 2  # stopping, stop
+
+
+def test_a_machine_started_outside_costbot_and_idle_again_is_proposed_again(tmp_path, monkeypatch):
+    with idle_world(tmp_path, monkeypatch) as world:
+        world.scan_and_deliver()
+        first = world.proposal_message()
+        world.click(first, "idle_approve", ADA)
+        world.message_saying(RECSYS, "Stopped at")
+        world.fleet.start(STALLED_ID)  # someone starts it in the console: a new run
+        world.clock.advance(hours=1)  # it worked a few minutes, then idled again
+        report = world.scan_and_deliver()
+        world.message_saying(RECSYS, "started outside costbot")
+        (row,) = [row for row in report.rows if row.instance_id == STALLED_ID]
+        assert row.note == "proposed now" and row.proposal_id in report.proposed
+        proposals = [m for m in world.posted(RECSYS) if "Idle machine" in m.text]
+        assert len(proposals) == 2 and proposals[0].ts == first.ts
+        assert "Approve stop" in texts(proposals[1])
+        world.scan_and_deliver()  # and once only
+        assert len([m for m in world.posted(RECSYS) if "Idle machine" in m.text]) == 2

@@ -1,7 +1,8 @@
 """The proposal buttons' listeners (handlers/actions/idle.py) on a real Bolt app over HTTP,
 clicked through the fake Slack's page: who gets through, what the service is asked, and that
 every refusal or failure is told privately to the clicker. The service here is a recording
-double; the real service's flow end to end is tested in tests/e2e."""
+double; the real service and store behind the same clicks:
+tests/sandbox/test_idle_decisions.py."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from bot.domain.idle.proposals import ProposalState
 from bot.sandbox import BackgroundServer, SandboxServer, SandboxState
 from bot.sandbox.page_client import SandboxPage
 from bot.services.errors import AlreadyDecidedError, NotFoundError
-from bot.services.idle import IdleOverview, ProposalView, SavingsReport
 from bot.services.idle_ports import Proposal
+from bot.services.idle_views import IdleOverview, ProposalView, SavingsReport
 from handlers import HandlerServices
 from handlers.blocks.idle import ACTIONS_BLOCK, describe_proposal
 from tests.sandbox.conftest import BOT_TOKEN, SIGNING_SECRET, wait_for

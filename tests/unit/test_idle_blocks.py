@@ -14,14 +14,14 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.idle.proposals import ProposalState
 from bot.sandbox.blocks import check_message
-from bot.services.idle import (
+from bot.services.idle_ports import Proposal
+from bot.services.idle_views import (
     IdleOverview,
     ProposalView,
     SavingRow,
     SavingsReport,
     ScanRow,
 )
-from bot.services.idle_ports import Proposal
 from handlers.blocks import to_payload
 from handlers.blocks.budget_modal import ModalErrors
 from handlers.blocks.idle import describe_idle_overview, describe_proposal, describe_savings

@@ -12,9 +12,16 @@ import pytest
 
 from bot.cloud.registry import ControllerContext, build_controllers, parse_controller_config
 from bot.cloud.simulated import SimulatedController, forget_fleet, simulated_fleet
-from bot.cloud.simulated.demo_fleet import KEPT_ID, NOTEBOOK_ID, STALLED_ID, TRAINING_ID
+from bot.cloud.simulated.demo_fleet import (
+    KEPT_ID,
+    NOTEBOOK_ID,
+    STALLED_ID,
+    TRAINING_ID,
+    demo_fleet,
+)
 from bot.domain.idle.policy import IdlePolicy, judge_idle, matching_exclusion
 from bot.services.idle_ports import CloudActionError, CloudErrorKind
+from bot.sources.demo import stalled_nodes
 
 START = datetime(2026, 11, 27, 9, 0, 30, tzinfo=UTC)
 POLICY = IdlePolicy()  # CPU and GPU under 5% for 30 minutes
@@ -68,6 +75,14 @@ def test_the_demo_fleet_is_the_demo_organisations(clock):
     assert matching_exclusion(machines[KEPT_ID].tags, ["costbot:keep=true"]) is not None
 
 
+def test_the_stalled_machine_is_the_demo_datas_stalled_node_for_the_seed():
+    for seed in (7, 8):
+        (stalled, *_) = demo_fleet(seed)
+        assert (stalled.name, stalled.id) == stalled_nodes(seed)[0]
+        assert stalled.tags["Name"] == stalled.name and stalled.id.startswith("i-0")
+    assert demo_fleet(7)[0].id != demo_fleet(8)[0].id and demo_fleet(7)[0].id == STALLED_ID
+
+
 def test_the_stalled_machine_is_provably_idle_at_start_and_the_busy_one_never(clock):
     sim = controller(clock)
     judged = verdicts(sim, START)
@@ -96,8 +111,10 @@ def test_datapoints_come_every_period_from_the_clock_and_repeat(clock):
     assert len(first.cpu) == len(first.gpu) == 10
     again = controller(clock, name="sim-unit-2").utilisation([stalled], *window)[STALLED_ID]
     assert again.cpu == first.cpu  # a pure function of seed, machine and time
-    other = controller(clock, name="sim-unit-3", seed=8).utilisation([stalled], *window)
-    assert other[STALLED_ID].cpu != first.cpu
+    # Another seed, other noise (and another stalled machine: that seed's demo data's).
+    kept = [i for i in sim.inventory() if i.instance_id == KEPT_ID]
+    other = controller(clock, name="sim-unit-3", seed=8).utilisation(kept, *window)
+    assert other[KEPT_ID].cpu != sim.utilisation(kept, *window)[KEPT_ID].cpu
     busy = sim.utilisation([i for i in sim.inventory() if i.instance_id == TRAINING_ID], *window)
     assert min(p.value for p in busy[TRAINING_ID].cpu) >= 35
     assert min(p.value for p in busy[TRAINING_ID].gpu) >= 70

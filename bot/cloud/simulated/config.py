@@ -52,6 +52,8 @@ class SimulatedControllerConfig(ControllerConfig):
     # How long after the fleet starts a machine without its own `idle_from_minutes` goes idle.
     idle_after_minutes: int = Field(default=5, ge=0, le=7 * 24 * 60)
     period_seconds: int = Field(default=60, ge=10, le=3600)
+    # The noise of the datapoints, and the demo data whose stalled machine the fleet runs
+    # (`costbot demo --seed`).
     seed: int = 7
 
     @model_validator(mode="after")

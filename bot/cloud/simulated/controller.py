@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.cloud.simulated.config import SimulatedControllerConfig
-from bot.cloud.simulated.demo_fleet import DEMO_FLEET
+from bot.cloud.simulated.demo_fleet import demo_fleet
 from bot.cloud.simulated.fleet import SimulatedFleet
 from bot.domain.idle.policy import Utilisation
 from bot.services.idle_ports import ActionResult, CloudInstance
@@ -58,7 +58,7 @@ def fleet_for(config: SimulatedControllerConfig, now: Callable[[], datetime]) ->
             known[1].use_clock(now)
             return known[1]
         fleet = SimulatedFleet(
-            config.fleet if config.fleet is not None else DEMO_FLEET,
+            config.fleet if config.fleet is not None else demo_fleet(config.seed),
             now=now,
             idle_after_minutes=config.idle_after_minutes,
             period_seconds=config.period_seconds,

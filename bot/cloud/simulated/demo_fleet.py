@@ -2,7 +2,8 @@
 list prices), for `make demo`:
 
 - recsys' 8-GPU training machine whose job stalled two and a half hours ago: all 8 GPUs at 0%,
-  so the first scan proves it idle and proposes a stop in #recsys;
+  so the first scan proves it idle and proposes a stop in #recsys (the billing data's stalled
+  node, with its instance id for the seed: the cost anomaly and the proposal name one machine);
 - a fraud-detection notebook, owned by Ada (her e-mail, looked up in Slack), busy at first and
   idle `idle_after_minutes` after the demo starts (proposed once the policy's window has passed);
 - llm-chat's training machine, busy all along: never proposed;
@@ -14,8 +15,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.cloud.simulated.config import SimulatedMachine
+from bot.sources.demo import stalled_nodes
 
-STALLED_ID = "i-0d4e5a1b2c3f40001"
+DEMO_SEED = 7  # `costbot demo`'s default seed
 NOTEBOOK_ID = "i-0f4a2d9e8b7c60002"
 TRAINING_ID = "i-0a7c3e5f9d1b20003"
 KEPT_ID = "i-0b9d1f3a5c7e40004"
@@ -25,17 +27,32 @@ def _tags(project: str, team: str, owner: str, name: str, **extra: str) -> dict[
     return {"project": project, "team": team, "owner": owner, "Name": name, **extra}
 
 
-DEMO_FLEET: tuple[SimulatedMachine, ...] = (
-    SimulatedMachine(
-        id=STALLED_ID,
-        name="recsys-train-p4d-stalled-1",
-        type="p4d.24xlarge",
-        gpus=8,
-        hourly_cost=Decimal("32.7726"),
-        tags=_tags("recsys", "personalization", "bob@example.com", "recsys-train-p4d-stalled-1"),
-        launched_minutes_ago=9 * 60,
-        idle_from_minutes=-150,
-    ),
+def stalled_id(seed: int = DEMO_SEED) -> str:
+    """The stalled machine's instance id in the demo data of `seed`."""
+    return stalled_nodes(seed)[0][1]
+
+
+STALLED_ID = stalled_id()
+
+
+def demo_fleet(seed: int = DEMO_SEED) -> tuple[SimulatedMachine, ...]:
+    """The demo organisation's machines, the stalled one as the billing data of `seed` has it."""
+    name, instance_id = stalled_nodes(seed)[0]
+    tags = {**_STALLED.tags, "Name": name}
+    return (_STALLED.model_copy(update={"id": instance_id, "name": name, "tags": tags}), *_OTHERS)
+
+
+_STALLED = SimulatedMachine(
+    id="i-0stalled",
+    name="recsys-train-p4d-stalled-1",
+    type="p4d.24xlarge",
+    gpus=8,
+    hourly_cost=Decimal("32.7726"),
+    tags=_tags("recsys", "personalization", "bob@example.com", "recsys-train-p4d-stalled-1"),
+    launched_minutes_ago=9 * 60,
+    idle_from_minutes=-150,
+)
+_OTHERS: tuple[SimulatedMachine, ...] = (
     SimulatedMachine(
         id=NOTEBOOK_ID,
         name="ada-fraud-detection-nb",

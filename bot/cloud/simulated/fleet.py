@@ -152,8 +152,10 @@ class SimulatedFleet:
             if machine.state != "stopped":
                 raise self._error(CloudErrorKind.INVALID_STATE, "start", instance_id)
             self._set_running(machine, True)
-            # Someone starts it to use it: busy for a while, then idle again.
+            # A start is a new launch, as EC2's LaunchTime says; someone starts it to use it:
+            # busy for a while, then idle again.
             now = self._now()
+            machine.launched_at = now
             machine.moods += [(now, True), (now + self.idle_after, False)]
             machine.moods.sort(key=lambda mood: mood[0])
             return ActionResult(state=machine.state)
