@@ -159,7 +159,8 @@ def build_services(
         configured, state, cost_store, next_run, freshness, today=today
     )
     budgets = build_budget_service(config, sessions, cost_store, freshness, today)
-    idle = build_idle_service(config, sessions, SourceContextFactory(rules, pinned_today).now)
+    # Real UTC time even when COSTBOT_TODAY pins the answers' day: leases and expiries end.
+    idle = build_idle_service(config, sessions, lambda: datetime.now(UTC))
     alerts = build_alert_service(
         config,
         sessions,
@@ -374,7 +375,13 @@ def build_job_scheduler(
     jobs += alert_jobs(services.config.alerts.every, evaluate_then_tell(services, notifier))
     if services.idle.configured:
         if isinstance(notifier, MessageEditor):  # Slack's: proposals are rewritten in place
-            services.idle.use_slack(editor=notifier)
+            from bot.slack_directory import SlackOwnerDirectory
+            from bot.slack_notifier import SlackNotifier
+
+            owners = None
+            if isinstance(notifier, SlackNotifier):
+                owners = SlackOwnerDirectory(notifier.client, services.config.idle.owners)
+            services.idle.use_slack(editor=notifier, owners=owners)
         jobs += idle_jobs(services.config.idle.every, scan_then_tell(services, notifier))
     return build_scheduler(jobs, claims)
 

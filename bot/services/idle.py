@@ -82,7 +82,7 @@ from bot.services.snapshot_state import OutboxItem
 logger = logging.getLogger("costbot.idle")
 
 SCAN_LOCK = "idle:scan"
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{8,}$")
+_SLACK_USER = re.compile(r"^[UW](?=[A-Z0-9]*[0-9])[A-Z0-9]{8,}$")  # an id has a digit
 # A proposal stuck between two states this long lost its process: the scan settles it.
 STUCK_AFTER = timedelta(minutes=15)
 MAX_REASON = 500
@@ -167,7 +167,7 @@ class IdleService:
     def _propose(self, sightings: list[Sighting], now: datetime) -> tuple[list[ScanRow], list[str]]:
         speaking = open_by_machine(self._store, now)
         busy_marks = self._store.busy_marks()
-        busy = [s.machine for s in sightings if not s.verdict.idle and s.excluded is None]
+        busy = [s.machine for s in sightings if not s.verdict.idle]  # excluded or not
         self._store.mark_busy(busy, now)
         planned: list[tuple[Sighting, NewProposal, str | None]] = []
         notes: dict[str, tuple[str, Proposal | None]] = {}
@@ -215,8 +215,22 @@ class IdleService:
     def _episode_key(
         self, sighting: Sighting, busy_at: datetime | None, now: datetime
     ) -> tuple[str, str | None]:
-        """The idle spell's key, and the kept proposal it follows when its lease just ended."""
+        """The idle spell's key, and the proposal it follows: a kept one whose lease just ended,
+        or a failed one the cloud throttled."""
         machine = sighting.machine
+        # A stop the cloud throttled did nothing: the machine is proposed again, once.
+        throttled = [
+            p
+            for p in self._store.proposals(
+                [ProposalState.FAILED],
+                controller=sighting.controller.name,
+                instance_id=sighting.instance.instance_id,
+            )
+            if not p.reproposed and f"({CloudErrorKind.THROTTLED})" in (p.result or "")
+        ]
+        if throttled:
+            failed = max(throttled, key=lambda p: p.updated_at)
+            return f"{machine}|retry:{failed.id}", failed.id
         kept = [
             p
             for p in self._store.proposals(
@@ -449,6 +463,9 @@ class IdleService:
                 f"not stopped: it is no longer idle ({sighting.verdict.reason})",
             )
         now = self._clock()
+        # Dry run when the proposal was made so or the config says so now; stored, so the
+        # message, the savings ledger and later scans all know no cloud call was made.
+        dry_run = proposal.dry_run or self._rules.dry_run
         entry = self._entry(user_id, "idle.stopping", proposal, now, verdict_json(sighting.verdict))
         stopping = self._store.move(
             proposal.id,
@@ -456,10 +473,10 @@ class IdleService:
             ProposalState.STOPPING,
             entry,
             verdict=verdict_json(sighting.verdict),
+            dry_run=dry_run,
         )
         if stopping is None:  # settled as stuck meanwhile: whatever it says stands
             return self.proposal(proposal.id)
-        dry_run = proposal.dry_run or self._rules.dry_run
         if dry_run:
             return self._finish_stop(stopping, user_id, "dry run: nothing was stopped", {})
         try:
@@ -491,6 +508,16 @@ class IdleService:
             stopped_at=now,
             undo=dict(undo),
         )
+        if moved is None:  # settled as failed while the call ran: the call's word wins
+            moved = self._store.move(
+                proposal.id,
+                ProposalState.FAILED,
+                ProposalState.STOPPED,
+                entry,
+                result=result,
+                stopped_at=now,
+                undo=dict(undo),
+            )
         final = moved or self.proposal(proposal.id)
         self._rewrite(final)
         return final
@@ -539,6 +566,12 @@ class IdleService:
         self._check_may_decide(proposal, user_id)
         if proposal.state != ProposalState.STOPPED:
             raise AlreadyDecidedError(what_happened(proposal))
+        if not proposal.dry_run and self._rules.dry_run:
+            raise UserFacingError(
+                "costbot is in dry run now (idle.dry_run), so it makes no cloud call: start "
+                f"{proposal.instance.get('name') or proposal.instance_id} yourself, or ask "
+                "whoever runs costbot to turn dry run off. Nothing was changed."
+            )
         now = self._clock()
         starting = self._store.move(
             proposal.id,
@@ -550,7 +583,7 @@ class IdleService:
         if starting is None:
             raise AlreadyDecidedError(what_happened(self.proposal(proposal_id)))
         controller = self._controllers.get(proposal.controller)
-        if proposal.dry_run or self._rules.dry_run:
+        if proposal.dry_run:
             return self._started(starting, user_id, "dry run: nothing was started")
         try:
             if controller is None:
@@ -615,10 +648,16 @@ class IdleService:
     def _may_decide(self, proposal: Proposal, user_id: str) -> bool:
         approvers = self._rules.approvers_for(proposal.instance.get("team"))
         owner = proposal.instance.get("owner_user")
-        groups: set[str] = set()
+        if may_decide_stop(user_id, (), owner, approvers):  # the owner or a listed user
+            return True
         wanted = [a for a in approvers if a.startswith("S")]
-        if wanted and self._groups is not None and user_id not in approvers:
+        if not wanted or self._groups is None:
+            return False
+        try:
             groups = self._groups.groups_of(user_id, wanted)
+        except Exception as error:  # a free plan, a missing scope, Slack down: groups say no
+            logger.warning("could not read user groups %s: %s", ", ".join(wanted), error)
+            return False
         return may_decide_stop(user_id, groups, owner, approvers)
 
     # -- reading --------------------------------------------------------------------------
@@ -649,6 +688,8 @@ class IdleService:
         totals: dict[str, Decimal] = {}
         for proposal in self._store.stops(since):
             if proposal.hourly_cost is None or proposal.stopped_at is None:
+                continue
+            if proposal.stopped_at >= until:
                 continue
             saved = saved_between(
                 proposal.hourly_cost, proposal.stopped_at, proposal.started_at, since, until
@@ -717,11 +758,13 @@ class IdleService:
         if not owner:
             return None
         text = owner.strip()
-        if _SLACK_USER.match(text.upper()):  # allocation folds tag values to lower case
-            return text.upper()
         mapped = self._rules.owners.get(text.lower())
         if mapped:
             return mapped
+        # Allocation folds tag values to lower case; Slack's ids are upper case.
+        bare = text.upper().removeprefix("<@").removesuffix(">")
+        if _SLACK_USER.match(bare):
+            return bare
         if self._owners is not None and "@" in text:
             try:
                 return self._owners.user_for(text)

@@ -119,7 +119,10 @@ def what_happened(proposal: Proposal) -> str:
 
 def cloud_failure(call: str, error: CloudActionError) -> str:
     advice = {
-        "throttled": "the cloud asked costbot to slow down; nothing happened. Try in a minute.",
+        "throttled": (
+            "the cloud asked costbot to slow down; nothing happened. costbot proposes it "
+            "again at the next scan while it stays idle."
+        ),
         "access_denied": "costbot's role may not do this; add the permission the README lists.",
         "not_found": "the machine no longer exists.",
         "invalid_state": "the machine is in a state that cannot be changed now.",

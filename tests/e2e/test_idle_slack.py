@@ -195,8 +195,15 @@ def test_a_throttled_stop_fails_clearly(tmp_path, monkeypatch):
         world.scan_and_deliver()
         world.fleet.fail_next("stop", CloudErrorKind.THROTTLED)
         shown = _fails_with(world, "the stop call failed (throttled)")
-        assert "Try in a minute" in shown
+        assert "proposes it again at the next scan" in shown
         assert world.fleet.stop_calls == 1 and world.fleet.state(STALLED_ID) == "running"
+
+        # Nothing happened, so the still idle machine is proposed again, once.
+        again = world.scan_and_deliver()
+        assert len(again.proposed) == 1
+        assert world.scan_and_deliver().proposed == []
+        states = sorted(p.state for p in world.services.idle._store.proposals())
+        assert states == [ProposalState.FAILED, ProposalState.PROPOSED]
 
 
 def test_an_access_denied_stop_fails_clearly(tmp_path, monkeypatch):

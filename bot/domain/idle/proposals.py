@@ -43,7 +43,8 @@ TRANSITIONS: dict[ProposalState, frozenset[ProposalState]] = {
     # Started by costbot's button, or seen running again (someone started it elsewhere).
     ProposalState.STOPPED: frozenset({ProposalState.STARTING, ProposalState.STARTED}),
     ProposalState.STARTING: frozenset({ProposalState.STARTED, ProposalState.STOPPED}),
-    ProposalState.FAILED: frozenset(),
+    # A stop settled as failed (its process seemed lost) whose call then succeeded after all.
+    ProposalState.FAILED: frozenset({ProposalState.STOPPED}),
     ProposalState.CANCELLED: frozenset(),
     ProposalState.KEPT: frozenset(),
     ProposalState.EXPIRED: frozenset(),
