@@ -449,6 +449,8 @@ class IdleProposalRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     keep_reason: Mapped[str | None] = mapped_column(Text)
     reproposed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The state its Slack message last showed: a scan rewrites a message that is behind.
+    shown_state: Mapped[str | None] = mapped_column(String(16))
     result: Mapped[str | None] = mapped_column(Text)
     undo: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

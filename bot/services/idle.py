@@ -86,6 +86,8 @@ _SLACK_USER = re.compile(r"^[UW](?=[A-Z0-9]*[0-9])[A-Z0-9]{8,}$")  # an id has a
 # A proposal stuck between two states this long lost its process: the scan settles it.
 STUCK_AFTER = timedelta(minutes=15)
 MAX_REASON = 500
+# Messages this old are not rewritten any more when they fall behind their proposal.
+REWRITE_WITHIN = timedelta(days=7)
 DescribeProposal = Callable[[ProposalView], tuple[str, list[dict[str, Any]]]]
 
 
@@ -146,6 +148,7 @@ class IdleService:
             now = self._clock()
             expired = self._expire_due(now)
             self._settle_stuck(now)
+            self._rewrite_behind(now)
             rows: list[ScanRow] = []
             errors: list[str] = []
             sightings: list[Sighting] = []
@@ -751,8 +754,17 @@ class IdleService:
         text, blocks = self._describe(self._view(proposal))
         try:
             self._editor.update(proposal.message_channel, proposal.message_ts, text, blocks)
-        except Exception as error:
+        except Exception as error:  # the next scan rewrites it (it shows an older state)
             logger.warning("could not update the message of proposal %s: %s", proposal.id, error)
+            return
+        self._store.mark_shown(proposal.id, proposal.state)
+
+    def _rewrite_behind(self, now: datetime) -> None:
+        """Messages that show an older state than their proposal's (a failed chat.update, or
+        a post that went out after the proposal moved on), rewritten."""
+        for proposal in self._store.proposals(since=now - REWRITE_WITHIN):
+            if proposal.message_ts and proposal.shown_state != proposal.state:
+                self._rewrite(proposal)
 
     def _owner_user(self, owner: str | None) -> str | None:
         if not owner:

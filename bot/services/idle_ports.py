@@ -168,6 +168,7 @@ class Proposal:
     lease_until: datetime | None = None  # kept until
     keep_reason: str | None = None
     reproposed: bool = False  # its lease ended and the machine was proposed again (once)
+    shown_state: ProposalState | None = None  # what its Slack message last showed
     result: str | None = None  # why cancelled or failed, in words; the stop call's outcome
     undo: Mapping[str, Any] = field(default_factory=dict)
     stopped_at: datetime | None = None
@@ -219,6 +220,10 @@ class IdleStore(Protocol):
         not in `source` (someone else moved it first). A transition the state machine lacks
         raises TransitionError, a change that is no Proposal field (or is id, key, state or
         the message's channel and ts) ValueError: both are bugs, never a user's doing."""
+        ...
+
+    def mark_shown(self, proposal_id: str, state: ProposalState) -> None:
+        """Record the state the proposal's message now shows (after a successful rewrite)."""
         ...
 
     def mark_reproposed(self, proposal_id: str) -> bool:

@@ -169,6 +169,15 @@ class SqlIdleStore:
             uow.commit()
         return first == 1
 
+    def mark_shown(self, proposal_id: str, state: ProposalState) -> None:
+        with SqlUnitOfWork(self._sessions) as uow:
+            uow.session.execute(
+                update(IdleProposalRow)
+                .where(IdleProposalRow.id == proposal_id)
+                .values(shown_state=str(state))
+            )
+            uow.commit()
+
     # -- busy marks and scans -------------------------------------------------------------
 
     def busy_marks(self) -> dict[str, datetime]:
@@ -256,6 +265,7 @@ def _new_row(proposal: NewProposal) -> dict[str, Any]:
         "updated_at": proposal.created_at,
         "reproposal_of": proposal.reproposal_of,
         "reproposed": False,
+        "shown_state": "proposed" if proposal.message else None,
         "undo": {},
     }
 
@@ -317,6 +327,7 @@ def _proposal(
         lease_until=row.lease_until,
         keep_reason=row.keep_reason,
         reproposed=row.reproposed,
+        shown_state=ProposalState(row.shown_state) if row.shown_state else None,
         result=row.result,
         undo=row.undo or {},
         stopped_at=row.stopped_at,

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("lease_until", storage.types.UtcDateTime(), nullable=True),
         sa.Column("keep_reason", sa.Text(), nullable=True),
         sa.Column("reproposed", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("shown_state", sa.String(16), nullable=True),
         sa.Column("result", sa.Text(), nullable=True),
         sa.Column("undo", sa.JSON(), nullable=False),
         sa.Column("stopped_at", storage.types.UtcDateTime(), nullable=True),
