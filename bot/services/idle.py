@@ -502,24 +502,13 @@ class IdleService:
         now = self._clock()
         after = {"result": result, "saving_per_day": decimal_text(daily_saving(proposal))}
         entry = self._entry(user_id, "idle.stop", proposal, now, after)
-        moved = self._store.move(
-            proposal.id,
-            ProposalState.STOPPING,
-            ProposalState.STOPPED,
-            entry,
-            result=result,
-            stopped_at=now,
-            undo=dict(undo),
-        )
-        if moved is None:  # settled as failed while the call ran: the call's word wins
-            moved = self._store.move(
-                proposal.id,
-                ProposalState.FAILED,
-                ProposalState.STOPPED,
-                entry,
-                result=result,
-                stopped_at=now,
-                undo=dict(undo),
+        changes = {"result": result, "stopped_at": now, "undo": dict(undo)}
+        # From stopping; or from failed when it was settled so while the call ran: the call's
+        # word wins.
+        moved = None
+        for source in (ProposalState.STOPPING, ProposalState.FAILED):
+            moved = moved or self._store.move(
+                proposal.id, source, ProposalState.STOPPED, entry, **changes
             )
         final = moved or self.proposal(proposal.id)
         self._rewrite(final)
