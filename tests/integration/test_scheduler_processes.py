@@ -157,7 +157,7 @@ def test_costbot_worker_runs_the_schedule_without_slack_and_stops_on_sigterm(tmp
     try:
         _wait_until(lambda: "started with 1 jobs" in log.read_text(), 20, "the worker starts")
         worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=15) == 0
+        assert worker.wait(timeout=30) == 0  # a loaded machine stops slower
     finally:
         worker.kill()
     assert "stopped" in log.read_text()
