@@ -12,6 +12,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot.services.outbox import (
     MAX_BLOCKS,
@@ -45,7 +48,40 @@ _MESSAGE_ERRORS = frozenset(
     {"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long"}
 )
 DEFAULT_RETRY_AFTER = 30.0
+# The longest Retry-After the client sleeps out itself. With the client's 30 s timeout and two
+# connection retries, a post then ends well inside the outbox's lease (LEASE_SECONDS), so no
+# other process can take a message still being posted; a longer wait is the outbox's.
+CLIENT_RETRY_AFTER_LIMIT = 20.0
+CLIENT_TIMEOUT_SECONDS = 30
 _UPLOADS_REMEMBERED = 64
+
+
+class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, for short waits only: a longer Retry-After raises at once,
+    so the outbox keeps the message, waits without holding a thread, and posts it later."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = _retry_after(response.headers)
+        return wait is not None and wait <= CLIENT_RETRY_AFTER_LIMIT
+
+
+def _retry_after(headers: dict[str, Any]) -> float | None:
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 class SlackNotifier:
@@ -118,14 +154,8 @@ def _typed(error: SlackApiError) -> Exception:
     if code in _PERMANENT_ERRORS:
         return PermanentPostError(f"Slack refused the message: {code}")
     if error.response.status_code == 429:
-        headers = error.response.headers or {}
-        retry_after = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-        if isinstance(retry_after, list):
-            retry_after = retry_after[0] if retry_after else None
-        try:
-            return RateLimited(float(retry_after or DEFAULT_RETRY_AFTER))
-        except (TypeError, ValueError):
-            return RateLimited(DEFAULT_RETRY_AFTER)
+        retry_after = _retry_after(error.response.headers or {})
+        return RateLimited(retry_after if retry_after is not None else DEFAULT_RETRY_AFTER)
     return error
 
 
@@ -136,9 +166,10 @@ def build_notifier(slack: SlackSettings) -> SlackNotifier | None:
     client = WebClient(
         token=slack.slack_bot_token.get_secret_value(),
         base_url=slack.costbot_slack_api_url,
+        timeout=CLIENT_TIMEOUT_SECONDS,
         retry_handlers=[
             # One wait inside the client; a longer rate limit is the outbox's to wait out.
-            RateLimitErrorRetryHandler(max_retry_count=1),
+            ShortRateLimitRetryHandler(max_retry_count=1),
             ConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )

@@ -13,8 +13,9 @@ from typing import Any, Protocol
 from bot.services.snapshot_state import Outbox, OutboxFile, PendingMessage
 
 logger = logging.getLogger("costbot.outbox")
-# A post may wait out Slack's Retry-After inside the client (one retry) and a slow upload; the
-# lease outlasts that by far, so no other process takes a message that is still being posted.
+# A post may wait out a short Retry-After inside the client (one retry, at most 20 s: see
+# bot.slack_notifier) and time out thrice at 30 s; the lease outlasts that by far, so no other
+# process takes a message that is still being posted.
 LEASE_SECONDS = 300.0
 # Blocks a message may carry: delivery adds one (the fallback note, or the image).
 MAX_BLOCKS = 50
