@@ -27,8 +27,10 @@ from bot.domain.allocation import (
     FallbackRule,
 )
 from bot.domain.budgets import Budget, BudgetError
+from bot.domain.shared.rules import SharedRule
 from bot.settings_alerts import AlertsConfig, BudgetConfig, ChannelsConfig, DigestConfig
 from bot.settings_idle import IdleConfig
+from bot.settings_shared import SharedRuleConfig, check_required_tags, shared_rules
 from bot.sources.registry import SourceConfig, parse_source_config, source_types
 
 DEFAULT_CONFIG_FILE = Path("costbot.yml")
@@ -147,6 +149,23 @@ class AllocationConfig(BaseModel):
 
     tag_keys: dict[str, list[str]] = Field(default_factory=dict)
     fallbacks: dict[str, list[FallbackConfig]] = Field(default_factory=dict)
+    # Cost no single tag owns, split among receivers by rules applied in order.
+    shared: list[SharedRuleConfig] = Field(default_factory=list)
+    # Tag keys every resource must carry (`costbot tags report` lists those missing any).
+    required_tags: list[str] = Field(default_factory=list)
+
+    @field_validator("required_tags")
+    @classmethod
+    def _required_tags(cls, value: list[str]) -> list[str]:
+        return check_required_tags(value)
+
+    @model_validator(mode="after")
+    def _shared_rules_named_once(self) -> AllocationConfig:
+        shared_rules(self.shared)
+        return self
+
+    def shared_rules(self) -> tuple[SharedRule, ...]:
+        return shared_rules(self.shared)
 
     @field_validator("tag_keys", "fallbacks")
     @classmethod

@@ -88,6 +88,9 @@ class _KeyFields:
     owner: Mapped[str | None] = mapped_column(String(_LENGTHS["owner"]))
     model: Mapped[str | None] = mapped_column(String(_LENGTHS["model"]))
     environment: Mapped[str | None] = mapped_column(String(_LENGTHS["environment"]))
+    # The resource's tags as billed, as canonical JSON (keys folded as allocation folds them):
+    # what shared-cost rules, the untagged report and the tag policy read.
+    tags: Mapped[str | None] = mapped_column(Text)
 
 
 class _Amounts:
@@ -481,3 +484,41 @@ class IdleScanRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     rows: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class SharedCostRow(Base):
+    """One line of a shared-cost split (bot.domain.shared.split): cost leaving where it was
+    billed (`out`, negative), a receiver's share (`in`), or cost kept where it was because no
+    receiver qualified that day (`kept`, never added to sums). Made again, never edited."""
+
+    __tablename__ = "cost_shared_daily"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date)
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(DIMENSION_VALUE_LENGTH))
+    origin: Mapped[str | None] = mapped_column(String(DIMENSION_VALUE_LENGTH))
+    service_name: Mapped[str | None] = mapped_column(String(_LENGTHS["service_name"]))
+    currency: Mapped[str] = mapped_column(String(_LENGTHS["currency"]))
+    billed_cost: Mapped[Decimal]
+    effective_cost: Mapped[Decimal]
+    rule: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(8))
+
+    __table_args__ = (
+        Index("ix_cost_shared_value_day", "dimension", "value", "day"),
+        Index("ix_cost_shared_day", "day"),
+    )
+
+
+class AllocationStateRow(Base):
+    """The rules the stored split was made with (a digest) and a counter moved by every
+    re-split, which answers' cache keys include. One row."""
+
+    __tablename__ = "allocation_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

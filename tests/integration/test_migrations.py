@@ -197,3 +197,29 @@ def test_0009_adds_the_idle_tables_beside_what_0008_kept_and_takes_them_away_aga
     )
     with empty_engine.connect() as connection:
         assert connection.execute(text("SELECT key FROM outbox")).scalars().all() == ["ops:files:1"]
+
+
+def test_0010_adds_tags_and_the_shared_split_keeping_the_cost_keys(empty_engine):
+    config = _alembic_config(empty_engine)
+    command.upgrade(config, "0009")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO cost_keys (id, key_hash, currency) VALUES (1, :hash, 'USD')"),
+            {"hash": "b" * 32},
+        )
+
+    command.upgrade(config, "0010")
+
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT key_hash, tags FROM cost_keys")).all() == [
+            ("b" * 32, None)
+        ]
+    assert {"cost_shared_daily", "allocation_state"} <= set(inspect(empty_engine).get_table_names())
+
+    command.downgrade(config, "0009")
+
+    assert not {"cost_shared_daily", "allocation_state"} & set(
+        inspect(empty_engine).get_table_names()
+    )
+    columns = {column["name"] for column in inspect(empty_engine).get_columns("cost_keys")}
+    assert "tags" not in columns
