@@ -333,7 +333,7 @@ def test_two_concurrent_reallocations_leave_one_consistent_split(store, tmp_path
         barrier = threading.Barrier(2)
         reports = []
 
-        def run(service):
+        def run(service, barrier=barrier, reports=reports):
             barrier.wait()
             reports.append(service.reallocate())
 

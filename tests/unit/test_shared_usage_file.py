@@ -35,17 +35,24 @@ def test_parquet_with_dates_and_floats(tmp_path):
     ]
 
 
+NO_QUANTITY = (
+    r"no column 'quantity' for the quantity \(its columns: day, receiver\); "
+    r"name the right one in the rule's usage.columns.quantity"
+)
+HEADER = "day,receiver,quantity\n"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("day,receiver\n2026-11-01,a\n", r"no column 'quantity' for the quantity \(its columns: day, receiver\); name the right one in the rule's usage.columns.quantity"),
-        ("day,receiver,quantity\n2026-11-01,a,-1\n", r"gpu.csv, line 2: quantity -1 is negative"),
-        ("day,receiver,quantity\n2026-11-01,a,1\n2026-11-02,b,lots\n", r"gpu.csv, line 3: quantity 'lots' is not a number"),
-        ("day,receiver,quantity\n2026-11-01,a,\n", r"line 2: quantity '' is not a number"),
-        ("day,receiver,quantity\n01/11/2026,a,1\n", r"line 2: day '01/11/2026' is not a date; write it as YYYY-MM-DD"),
-        ("day,receiver,quantity\n2026-11-01, ,1\n", r"line 2: the receiver is empty"),
+        ("day,receiver\n2026-11-01,a\n", NO_QUANTITY),
+        (HEADER + "2026-11-01,a,-1\n", r"gpu.csv, line 2: quantity -1 is negative"),
+        (HEADER + "2026-11-01,a,1\n2026-11-02,b,lots\n", r"line 3: quantity 'lots' is not a"),
+        (HEADER + "2026-11-01,a,\n", r"line 2: quantity '' is not a number"),
+        (HEADER + "01/11/2026,a,1\n", r"line 2: day '01/11/2026' is not a date; write it as"),
+        (HEADER + "2026-11-01, ,1\n", r"line 2: the receiver is empty"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_file_names_the_file_the_row_and_the_fix(tmp_path, body, message):
     path = tmp_path / "gpu.csv"
     path.write_text(body)
