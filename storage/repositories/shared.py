@@ -86,7 +86,7 @@ class SqlSharedCostStore:
         query = (
             select(*group, func.sum(CostDaily.billed_cost), func.sum(CostDaily.effective_cost))
             .join(CostKey, CostKey.id == CostDaily.key_id)
-            .where(CostDaily.day.between(start, end), selected)
+            .where(_facts_of(selected), CostDaily.day.between(start, end))
             .group_by(*group)
         )
         return [SharedPiece(*row) for row in self._read(query)]
@@ -97,11 +97,15 @@ class SqlSharedCostStore:
             select(CostDaily.day, value, func.sum(CostDaily.usage_quantity))
             .join(CostKey, CostKey.id == CostDaily.key_id)
             .where(
+                _facts_of(
+                    and_(
+                        CostKey.usage_unit == unit,
+                        value.is_not(None),
+                        # Idle capacity is nobody's usage, though OpenCost gives it GPU hours.
+                        not_(_opencost_name(IDLE)),
+                    )
+                ),
                 CostDaily.day.between(start, end),
-                CostKey.usage_unit == unit,
-                value.is_not(None),
-                # Idle capacity is nobody's usage, though OpenCost gives it GPU hours.
-                not_(_opencost_name(IDLE)),
             )
             .group_by(CostDaily.day, value)
         )
@@ -171,6 +175,13 @@ def matches(match: SharedMatch, dialect: str) -> ColumnElement[bool]:
     if match.opencost:
         conditions.append(_opencost_name(match.opencost))
     return and_(*conditions) if conditions else false()
+
+
+def _facts_of(keys: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Facts of the keys selected: the keys are found first (cost_keys is small), then their
+    facts through cost_daily's primary key, which leads with the key; joining the other way
+    round would read every fact of the days."""
+    return CostDaily.key_id.in_(select(CostKey.id).where(keys).scalar_subquery())
 
 
 def _equals(column, value: str, *, fold: bool = True) -> ColumnElement[bool]:
