@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
-from sqlalchemy import ColumnElement, and_, cast, delete, exists, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, cast, exists, false, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -124,7 +124,8 @@ class SqlSharedCostStore:
             # replaces its split whole. SQLite: the unit already holds the one write lock.
             uow.lock(SPLIT_LOCK)
             session = uow.session
-            session.execute(delete(SharedCostRow).where(SharedCostRow.day.between(start, end)))
+            table = SharedCostRow.__table__
+            session.connection().execute(table.delete().where(table.c.day.between(start, end)))
             if rows.num_rows:
                 copy_rows(session.connection(), SharedCostRow.__table__, rows)
             state = _next_state(session, fingerprint)
