@@ -78,6 +78,39 @@ class SqlSharedCostStore:
         *,
         exclude: Sequence[SharedMatch] = (),
     ) -> list[SharedPiece]:
+        if all(_in_rollup(m, dimension) for m in (match, *exclude)):
+            return self._matched_rollups(match, dimension, start, end, exclude)
+        return self._matched_facts(match, dimension, start, end, exclude)
+
+    def _matched_rollups(
+        self,
+        match: SharedMatch,
+        dimension: str,
+        start: date,
+        end: date,
+        exclude: Sequence[SharedMatch],
+    ) -> list[SharedPiece]:
+        """A match on the receiving dimension's values and services only, read from the
+        rollup, which sums the same facts per value and service."""
+        group = (CostRollup.day, CostRollup.currency, CostRollup.value, CostRollup.service_name)
+        selected = _rollup_matches(match, dimension)
+        for earlier in exclude:
+            selected = and_(selected, not_(_rollup_matches(earlier, dimension)))
+        query = (
+            select(*group, func.sum(CostRollup.billed_cost), func.sum(CostRollup.effective_cost))
+            .where(CostRollup.dimension == dimension, CostRollup.day.between(start, end), selected)
+            .group_by(*group)
+        )
+        return [SharedPiece(*row) for row in self._read(query)]
+
+    def _matched_facts(
+        self,
+        match: SharedMatch,
+        dimension: str,
+        start: date,
+        end: date,
+        exclude: Sequence[SharedMatch],
+    ) -> list[SharedPiece]:
         origin = getattr(CostKey, DIMENSION_COLUMNS[_rollup(dimension)])
         group = (CostDaily.day, CostKey.currency, origin, CostKey.service_name)
         selected = matches(match, self._dialect)
@@ -124,8 +157,7 @@ class SqlSharedCostStore:
             # replaces its split whole. SQLite: the unit already holds the one write lock.
             uow.lock(SPLIT_LOCK)
             session = uow.session
-            table = SharedCostRow.__table__
-            session.connection().execute(table.delete().where(table.c.day.between(start, end)))
+            _delete_days(session, start, end)
             if rows.num_rows:
                 copy_rows(session.connection(), SharedCostRow.__table__, rows)
             state = _next_state(session, fingerprint)
@@ -176,6 +208,40 @@ def matches(match: SharedMatch, dialect: str) -> ColumnElement[bool]:
     if match.opencost:
         conditions.append(_opencost_name(match.opencost))
     return and_(*conditions) if conditions else false()
+
+
+def _in_rollup(match: SharedMatch, dimension: str) -> bool:
+    """The match needs nothing the rollup of `dimension` lacks: only that dimension's values
+    and the service."""
+    return (
+        dimension in ROLLUP_DIMENSIONS
+        and set(match.dimensions) <= {dimension}
+        and not (match.account or match.resource or match.tags or match.opencost)
+    )
+
+
+def _rollup_matches(match: SharedMatch, dimension: str) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    if dimension in match.dimensions:
+        value = match.dimensions[dimension]
+        column = CostRollup.value
+        conditions.append(column.is_(None) if value is None else _equals(column, value, fold=False))
+    if match.service:
+        conditions.append(_equals(CostRollup.service_name, match.service))
+    return and_(*conditions) if conditions else false()
+
+
+def _delete_days(session: Session, start: date, end: date) -> None:
+    """Drop the stored split of days start..end. When that is all of it (a whole re-split),
+    SQLite empties the table without visiting each row."""
+    table = SharedCostRow.__table__
+    in_days = table.c.day.between(start, end)
+    if session.get_bind().dialect.name == "sqlite":
+        outside = session.execute(select(table.c.id).where(not_(in_days)).limit(1)).first()
+        if outside is None:
+            session.connection().execute(table.delete())
+            return
+    session.connection().execute(table.delete().where(in_days))
 
 
 def _facts_of(keys: ColumnElement[bool]) -> ColumnElement[bool]:
