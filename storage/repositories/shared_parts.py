@@ -160,4 +160,3 @@ class SqlSharedParts:
         """The counter every re-split moves (0 before the first)."""
         with self._sessions() as session:
             return session.scalar(select(func.max(AllocationStateRow.version))) or 0
-
