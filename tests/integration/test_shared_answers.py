@@ -5,6 +5,7 @@ re-split; cost and top answers, the CLI and budget alerts say what they include.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -20,6 +21,8 @@ from storage.db import make_session_factory
 from storage.models import SharedCostRow
 from storage.repositories.snapshots import SqlOutbox
 from tests.alert_config import write_config
+from tests.integration.shared_data import allocated, write_org
+from tests.integration.shared_data import write_config as write_shared_config
 from tests.shared_world import (
     DAYS,
     GPU_HOURS,
@@ -32,6 +35,7 @@ from tests.shared_world import (
 )
 
 runner = CliRunner()
+PLATFORM = {"name": "platform", "match": {"project": "shared-platform"}}
 START, END = SEP.start, SEP.end
 
 
@@ -279,3 +283,34 @@ def test_a_budget_alert_says_its_spend_includes_shared_cost(store, tmp_path):
     assert posted is not None
     assert "includes $150.00 shared cost" in posted.text
     services.engine.dispose()
+
+
+def test_answers_follow_the_rules_after_reallocate(store, tmp_path):
+    """With the real re-split: answers equal an independent reading of the split, and a rule
+    change re-allocated by another process shows in the next (cached) answer."""
+    path = write_org(tmp_path / "org.csv")
+    proportional = store.build(
+        write_shared_config(tmp_path / "p.yml", [PLATFORM | {"split": "proportional"}])
+    )
+    proportional.ingest.ingest([path])
+    proportional.shared.reallocate()
+    expected = defaultdict(Decimal)
+    for (_day, currency, value), cost in allocated(proportional).items():
+        expected[(value, currency)] += cost
+    rows = proportional.cost_store.sum_cost(
+        date(2024, 9, 1), date(2024, 9, 3), "effective", group_by=("project",)
+    )
+    assert {(value, currency): cost for value, currency, cost in rows} == dict(expected)
+
+    def usd():
+        report = proportional.costs.cost("project", "recsys", SEP)
+        return next(part for part in report.currencies if part.currency == "USD")
+
+    before = usd()
+    assert {s.method for s in before.shared_in} == {"proportional"}
+
+    even = store.build(write_shared_config(tmp_path / "e.yml", [PLATFORM | {"split": "even"}]))
+    even.shared.reallocate()
+    after = usd()
+    assert {s.method for s in after.shared_in} == {"even"}
+    assert after.total != before.total
