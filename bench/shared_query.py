@@ -92,7 +92,9 @@ def bench_db(db: str, args: argparse.Namespace) -> list[dict]:
     today = datetime.now(UTC).date()
     projects = services.cost_store.known_names("project")
     results = []
-    for label in args.periods.split(","):
+    questions = [("cost project", label) for label in args.periods.split(",")]
+    questions += [("top project", label) for label in args.top_periods.split(",") if label]
+    for kind, label in questions:
         period = parse_period(label, today)
         times: dict[bool, list[float]] = {True: [], False: []}
         totals: dict[bool, str] = {}
@@ -100,16 +102,21 @@ def bench_db(db: str, args: argparse.Namespace) -> list[dict]:
             project = projects[i % len(projects)]
             for shared in (True, False):
                 started = time.perf_counter()
-                report = services.costs.cost("project", project, period, shared=shared)
+                if kind == "top project":
+                    report = services.costs.top("project", period, shared=shared)
+                    answer = f"total {report.primary.total:.2f}"
+                else:
+                    report = services.costs.cost("project", project, period, shared=shared)
+                    answer = f"{project}: {report.primary.total:.2f}"
                 elapsed = (time.perf_counter() - started) * 1000
                 if i >= args.warmup:
                     times[shared].append(elapsed)
-                    totals[shared] = f"{project}: {report.primary.total:.2f}"
+                    totals[shared] = answer
         for shared in (True, False):
             results.append(
                 {
                     "db": db,
-                    "query": f"cost project {label}",
+                    "query": f"{kind} {label}",
                     "shared": "on" if shared else "off",
                     "p50_ms": percentile(times[shared], 50),
                     "p95_ms": percentile(times[shared], 95),
@@ -137,6 +144,7 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=10_000)
     parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both")
     parser.add_argument("--periods", default="90d,mtd,365d", help="periods asked, comma-separated")
+    parser.add_argument("--top-periods", default="mtd,365d", help="periods of `top project`")
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
