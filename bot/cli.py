@@ -73,6 +73,14 @@ PeriodOption = Annotated[
     ),
 ]
 
+SharedOption = Annotated[
+    bool,
+    typer.Option(
+        "--shared/--no-shared",
+        help="Include shared cost split by allocation.shared (default); --no-shared: direct cost.",
+    ),
+]
+
 
 def _run(action: Callable[[], T]) -> T:
     """Turn a known error into a clear message on stderr and a non-zero exit."""
@@ -146,13 +154,14 @@ def cost(
     dimension: Annotated[str, typer.Argument(help="project, team, owner, model, environment, ...")],
     name: Annotated[str, typer.Argument(help="The value, e.g. fraud-detection.")],
     period: PeriodOption = DEFAULT_PERIOD,
+    shared: SharedOption = True,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """What NAME cost over a period: total, change, top services and resources, daily."""
     services = _services(config)
     parsed = _run(lambda: parse_period(period, services.costs.today()))
-    report = _run(lambda: services.costs.cost(dimension.lower(), name, parsed))
+    report = _run(lambda: services.costs.cost(dimension.lower(), name, parsed, shared=shared))
     typer.echo(json.dumps(cost_report_json(report)) if as_json else render_cost_report(report))
 
 
@@ -161,13 +170,14 @@ def top(
     dimension: Annotated[str, typer.Argument(help="project, team, owner, model, service, ...")],
     period: PeriodOption = DEFAULT_PERIOD,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many values to list.")] = 10,
+    shared: SharedOption = True,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """The values of DIMENSION that cost the most; unallocated cost is always listed."""
     services = _services(config)
     parsed = _run(lambda: parse_period(period, services.costs.today()))
-    report = _run(lambda: services.costs.top(dimension.lower(), parsed, limit))
+    report = _run(lambda: services.costs.top(dimension.lower(), parsed, limit, shared=shared))
     typer.echo(json.dumps(top_report_json(report)) if as_json else render_top_report(report))
 
 
