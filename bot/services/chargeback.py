@@ -172,7 +172,9 @@ class ChargebackService:
         """The month's total per currency, read on its own: what the rows must add up to."""
         return {
             currency: cost
-            for currency, cost in self._store.sum_cost(month.start, month.end, self._basis)
+            for currency, cost in self._store.sum_cost(
+                month.start, month.end, self._basis, shared=False
+            )
         }
 
 
