@@ -21,6 +21,7 @@ from bot.cli_idle import audit, idle_app
 from bot.cli_options import ConfigOption, JsonOption
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.cli_report import report
+from bot.cli_shared import reallocate
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
 from bot.domain.report_json import cost_report_json, top_report_json
@@ -28,6 +29,7 @@ from bot.logs import configure_logging
 from bot.services.costs import UnknownDimensionError, UnknownNameError
 from bot.services.errors import UserFacingError
 from bot.services.ingest import IngestError
+from bot.services.shared_refresh import reallocate_if_needed
 from bot.services.snapshots import UnknownSourceError
 from bot.settings import ConfigError, Settings, SlackSettings
 from bot.slack_notifier import SlackNotifier, build_notifier
@@ -50,6 +52,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(idle_app, name="idle")
 app.command("audit")(audit)
 app.command("report")(report)
+app.command("reallocate")(reallocate)
 
 T = TypeVar("T")
 _KNOWN_ERRORS = (
@@ -244,6 +247,7 @@ def run(
     slack = SlackSettings()
     _run(slack.check)  # before the store: a missing token is the first thing to hear about
     services = _services(config)
+    _run(lambda: reallocate_if_needed(services.shared))  # the rules may have changed
     bolt_app = _run(lambda: build_bolt_app(services, slack))
     # A deploy's SIGTERM stops the bot as Ctrl-C does, rather than killing it mid-answer.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -272,6 +276,7 @@ def worker(config: ConfigOption = None) -> None:
     from bot.scheduler import run_until_stopped
 
     services = _services(config)
+    _run(lambda: reallocate_if_needed(services.shared))  # the rules may have changed
     signal.signal(signal.SIGTERM, _interrupt)
     outbox = services.outbox_delivery(_notifier()).start_loop()
     try:

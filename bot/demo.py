@@ -20,6 +20,7 @@ from bot.sandbox import BackgroundServer, SandboxServer
 from bot.server import EVENTS_PATH, build_wsgi_app
 from bot.services.alert_ports import AuditEntry
 from bot.services.freshness import Freshness
+from bot.services.shared_refresh import reallocate_if_needed
 from bot.services.spend import SpendReader
 from bot.services.store_sources import other_sources
 from bot.settings import ConfigError, CostbotConfig, Settings, SlackSettings, load_config
@@ -210,6 +211,7 @@ def start_demo(
     )
     try:
         ensure_demo_data(services)
+        reallocate_if_needed(services.shared)  # the rules may have changed since the last run
         add_demo_budgets(services)
     except BaseException:
         services.engine.dispose()
