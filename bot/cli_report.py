@@ -84,9 +84,11 @@ def _chargeback_service(services: Services) -> ChargebackService:
     )
 
 
-def describe(made: ChargebackReport) -> tuple[str, list[dict], OutboxFile]:
+def describe(
+    made: ChargebackReport, rerouted_from: str | None = None
+) -> tuple[str, list[dict], OutboxFile]:
     """The message (fallback text and blocks) and the CSV file the outbox uploads with it."""
-    text, blocks = describe_chargeback(made)
+    text, blocks = describe_chargeback(made, rerouted_from)
     csv_file = OutboxFile(
         name=csv_file_name(made),
         title=chargeback_title(made),

@@ -27,7 +27,10 @@ from bot.services.shared_ports import SharedPart
 from bot.services.snapshot_state import OutboxFile, OutboxItem
 
 PostStatus = Literal["posted", "pending", "already_posted"]
-DescribeReport = Callable[[ChargebackReport], tuple[str, list[dict[str, Any]], OutboxFile]]
+# (report, the channel it could not go to) -> fallback text, blocks, the CSV file
+DescribeReport = Callable[
+    [ChargebackReport, str | None], tuple[str, list[dict[str, Any]], OutboxFile]
+]
 
 
 class ChargebackStore(Protocol):
@@ -125,12 +128,14 @@ class ChargebackService:
     ) -> PostResult:
         """Put the report's message, with its CSV, in the outbox for `channel`.
 
-        The key holds the content's digest: the same report posted twice to a channel is one
-        message, while a month restated since (a re-ingest, new rules) posts again.
+        Routed like alerts: when costbot is not in `channel`, the message goes to the default
+        channel and says so. The key holds the content's digest: the same report posted twice
+        to a channel is one message, while a month restated since (a re-ingest, new rules)
+        posts again.
         """
-        text, blocks, csv_file = describe(report)
         route = router.route_channel(channel) if router is not None else None
         target = route.channel if route else channel
+        text, blocks, csv_file = describe(report, route.rerouted_from if route else None)
         digest = hashlib.sha256(csv_file.content).hexdigest()[:16]
         key = f"chargeback:{channel}:{report.dimension}:{report.month.label}:{digest}"
         item = OutboxItem(

@@ -9,9 +9,9 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.domain.chargeback import ChargebackReport, ChargebackRow, CurrencySection
 from handlers.blocks.elements import _cap_blocks, _context, _header, _section, to_payload
-from handlers.blocks.limits import MAX_SECTION_TEXT
+from handlers.blocks.limits import MAX_SECTION_TEXT, SHORT_CHARS
 from handlers.blocks.text import _basis_text, _fallback, _money_code
-from handlers.formatting import format_money, one_line, truncate
+from handlers.formatting import escape_mrkdwn, format_money, one_line, truncate
 
 ROWS_SHOWN = 15  # per currency; a table of 15 short lines stays far inside a section's 3,000
 CURRENCIES_SHOWN = 3  # more get one line each
@@ -23,8 +23,15 @@ def chargeback_title(report: ChargebackReport) -> str:
     return f"Chargeback {report.month.label} by {report.dimension}"
 
 
-def build_chargeback_blocks(report: ChargebackReport) -> list[Block]:
+def build_chargeback_blocks(
+    report: ChargebackReport, rerouted_from: str | None = None
+) -> list[Block]:
     blocks: list[Block] = [_header(chargeback_title(report))]
+    if rerouted_from:
+        where = escape_mrkdwn(one_line(rerouted_from))[:SHORT_CHARS]
+        blocks.append(
+            _context([f"costbot is not in {where}, so it posted here: invite @costbot there."])
+        )
     shown = report.sections[:CURRENCIES_SHOWN]
     for index, section in enumerate(shown):
         if index:
@@ -46,9 +53,11 @@ def chargeback_text(report: ChargebackReport) -> str:
     return _fallback(f"{chargeback_title(report)}: {body}. The full report is attached as CSV.")
 
 
-def describe_chargeback(report: ChargebackReport) -> tuple[str, list[dict]]:
+def describe_chargeback(
+    report: ChargebackReport, rerouted_from: str | None = None
+) -> tuple[str, list[dict]]:
     """The fallback text and Block Kit JSON of the report's message."""
-    return chargeback_text(report), to_payload(build_chargeback_blocks(report))
+    return chargeback_text(report), to_payload(build_chargeback_blocks(report, rerouted_from))
 
 
 def _currency_blocks(report: ChargebackReport, section: CurrencySection) -> list[Block]:
