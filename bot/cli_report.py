@@ -20,6 +20,7 @@ from bot.domain.chargeback import ChargebackError, ChargebackReport, check_dimen
 from bot.services.alert_routing import AlertRouter
 from bot.services.chargeback import ChargebackService, PostResult
 from bot.services.errors import UserFacingError
+from bot.services.shared_refresh import reallocate_if_needed
 from bot.services.snapshot_state import OutboxFile
 from bot.settings import ConfigError, Settings, SlackSettings
 from bot.slack_notifier import build_notifier
@@ -65,7 +66,11 @@ def report(
     try:
         services = build_services(Settings(), config)
         charges = _chargeback_service(services)
-        made = charges.report(parsed_month, parsed_dimension)
+        # The split follows the configured rules, as at the bot's start; a usage file that
+        # cannot be read leaves the old split, and the report says so.
+        reallocate_if_needed(services.shared)
+        stale = services.shared.needs_reallocation()
+        made = charges.report(parsed_month, parsed_dimension, stale_split=stale)
         posted = _post(services, charges, made, post) if post else None
     except (ConfigError, StoreError, UserFacingError, OverflowError) as exc:
         typer.echo(f"error: {exc}", err=True)

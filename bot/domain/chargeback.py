@@ -184,8 +184,9 @@ def build_report(
     cost_basis: str,
     rule_order: Sequence[str] = (),
     data_through: date | None = None,
+    notes: Sequence[str] = (),
 ) -> ChargebackReport:
-    """Rows, shares, changes and the check lines of one month."""
+    """Rows, shares, changes and the check lines of one month; `notes` are said with it."""
     received, given = _shared_by_value(costs.shared)
     keys = set(costs.direct) | set(received) | set(given)
     by_currency: dict[str, list[ValueKey]] = defaultdict(list)
@@ -205,7 +206,7 @@ def build_report(
         rules=_rules(rule_order, received),
         sections=tuple(sections),
         data_through=data_through,
-        notes=_notes(month, data_through, sections),
+        notes=_notes(month, data_through, sections) + tuple(notes),
     )
 
 

@@ -26,6 +26,9 @@ from bot.services.ports import CostFilter
 from bot.services.shared_ports import SharedPart
 from bot.services.snapshot_state import OutboxFile, OutboxItem
 
+STALE_SPLIT = (
+    "Shared cost is split by other rules than the configured ones: run `costbot reallocate`."
+)
 PostStatus = Literal["posted", "pending", "already_posted"]
 # (report, the channel it could not go to) -> fallback text, blocks, the CSV file
 DescribeReport = Callable[
@@ -97,8 +100,13 @@ class ChargebackService:
         self._basis = cost_basis
         self._rule_order = tuple(rule_order)
 
-    def report(self, month: Month, dimension: str) -> ChargebackReport:
-        """The chargeback of `month` by `dimension`: rows, shares, change and check lines."""
+    def report(
+        self, month: Month, dimension: str, *, stale_split: bool = False
+    ) -> ChargebackReport:
+        """The chargeback of `month` by `dimension`: rows, shares, change and check lines.
+
+        `stale_split`: the stored split was made with other rules than the configured ones
+        (a usage file could not be read): the report says so rather than hide it."""
         dimension = check_dimension(dimension)
         current = self._totals(month, dimension)
         previous = self._totals(month.previous(), dimension)
@@ -116,6 +124,7 @@ class ChargebackService:
             cost_basis=self._basis,
             rule_order=self._rule_order,
             data_through=self._store.data_through(),
+            notes=[STALE_SPLIT] if stale_split else [],
         )
 
     def post(

@@ -174,3 +174,18 @@ def test_a_real_focus_fixture_adds_up(store):
     found = {s.currency: s.check.rows_total for s in report.sections}
     assert_same_bill(found, pandas_month_bill([path], Month(2024, 9)))
     assert all(row.change is None for row in report.rows)  # no August stored
+
+
+def test_changed_rules_are_applied_before_the_report(store, shared_services, tmp_path, monkeypatch):
+    """As at the bot's start: the report of a config whose rules changed re-splits first."""
+    _services, _config = shared_services
+    changed = tmp_path / "changed.yml"
+    rule = {"name": "support-even", "match": {"service": "aws support (business)"}, "split": "even"}
+    changed.write_text(yaml.safe_dump({"allocation": {"shared": [rule]}}))
+    monkeypatch.setenv("COSTBOT_DATABASE_URL", store.url)
+    result = CliRunner().invoke(
+        app, ["report", "--month", "2026-10", "--format", "json", "--config", str(changed)]
+    )
+    body = json.loads(result.output)
+    assert body["rules"] == ["support-even"] and body["ok"] is True
+    assert body["notes"] == []
