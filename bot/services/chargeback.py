@@ -146,7 +146,8 @@ class ChargebackService:
         target = route.channel if route else channel
         text, blocks, csv_file = describe(report, route.rerouted_from if route else None)
         digest = hashlib.sha256(csv_file.content).hexdigest()[:16]
-        key = f"chargeback:{channel}:{report.dimension}:{report.month.label}:{digest}"
+        asked = channel.strip().removeprefix("#").lower()  # `#Finance` and `finance` are one
+        key = f"chargeback:{asked}:{report.dimension}:{report.month.label}:{digest}"
         item = OutboxItem(
             key=key,
             channel=target,

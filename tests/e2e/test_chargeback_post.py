@@ -87,7 +87,7 @@ def test_the_report_is_posted_once_with_its_csv(world):
     assert attached.content.decode("utf-8") == printed.stdout
     assert "shared:support" in printed.stdout.splitlines()[0]
 
-    again = costbot(env, "report", "--month", "2026-10", "--post", "#finance", "--format", "json")
+    again = costbot(env, "report", "--month", "2026-10", "--post", "Finance", "--format", "json")
     assert again.returncode == 0, again.stderr
     assert '"status": "already_posted"' in again.stdout
     assert len(sandbox.state.messages(FINANCE)) == 1
