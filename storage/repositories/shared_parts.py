@@ -115,25 +115,43 @@ class SqlSharedParts:
     def shared_receivers(
         self, start: date, end: date, dimension: str, origin: str | None
     ) -> dict[tuple[str, str], int]:
-        """How many values received cost shared from `origin`, per (rule, currency)."""
+        """How many values received cost shared from `origin`, per (rule, currency): on the
+        last day of start..end it gave cost under that rule.
+
+        One day, not the whole span: a rule splits each day among the same receivers
+        whatever the origin, and one day is read from `ix_cost_shared_day` in a few hundred
+        rows, where the span would read every receiver's rows (no index leads by origin).
+        """
         if not splits(dimension):
             return {}
-        query = (
+        last = (
             select(
                 SharedCostRow.rule,
                 SharedCostRow.currency,
-                func.count(SharedCostRow.value.distinct()),
+                func.max(SharedCostRow.day).label("day"),
             )
             .where(
                 SharedCostRow.dimension == dimension,
+                _matches(SharedCostRow.value, origin),
                 SharedCostRow.day.between(start, end),
-                SharedCostRow.role == Role.IN.value,
-                _matches(SharedCostRow.origin, origin),
+                SharedCostRow.role == Role.OUT.value,
             )
             .group_by(SharedCostRow.rule, SharedCostRow.currency)
         )
         with self._sessions() as session:
-            return {(rule, currency): count for rule, currency, count in session.execute(query)}
+            days = list(session.execute(last))
+            counts = {}
+            for rule, currency, day in days:
+                query = select(func.count(SharedCostRow.value.distinct())).where(
+                    SharedCostRow.day == day,
+                    SharedCostRow.dimension == dimension,
+                    SharedCostRow.rule == rule,
+                    SharedCostRow.currency == currency,
+                    SharedCostRow.role == Role.IN.value,
+                    _matches(SharedCostRow.origin, origin),
+                )
+                counts[(rule, currency)] = session.scalar(query) or 0
+        return counts
 
     def shared_received_daily(
         self, start: date, end: date, basis: str, dimension: str
@@ -160,4 +178,3 @@ class SqlSharedParts:
         """The counter every re-split moves (0 before the first)."""
         with self._sessions() as session:
             return session.scalar(select(func.max(AllocationStateRow.version))) or 0
-

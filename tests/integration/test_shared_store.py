@@ -3,6 +3,7 @@ each method end to end, totals kept to the cent, rules in order, rules changed, 
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -267,3 +268,109 @@ def test_a_bad_usage_file_says_what_to_fix_and_leaves_the_split_as_it_was(store,
         bad.shared.reallocate()
     assert split_snapshot(bad) == before
     assert bad.shared.needs_reallocation() and not state
+
+
+def test_opencost_idle_is_shared_by_the_gpu_hours_stored_with_the_opencost_rows(
+    store, tmp_path, monkeypatch
+):
+    from tests.integration.test_opencost_source import build_source, ingest, recorded
+    from tests.opencost_server import Reply, opencost_server
+
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    fixture = "allocation-1h-pod-gpu-workloads.derived.json"
+    rule = {"name": "gpu-idle", "match": {"opencost": "__idle__"}, "split": "usage",
+            "usage": "gpu_hours"}  # fmt: skip
+    services = services_with(store, tmp_path, [rule])
+    with opencost_server(Reply.fixture(fixture)) as server:
+        source, _ = build_source(server.url, aggregate="pod", dimensions={"project": "namespace"})
+        ingest(store, source)
+    services.shared.reallocate()
+
+    # Read independently: the idle allocation's total, and GPU hours per namespace.
+    allocations = [f for step in recorded(fixture)["data"] for f in step.values()]
+    idle = sum(Decimal(f["totalCost"]) for f in allocations if f["name"] == "__idle__")
+    hours = defaultdict(Decimal)
+    for fields in allocations:
+        if fields["name"] != "__idle__" and fields.get("gpuHours"):
+            hours[fields["properties"]["namespace"]] += Decimal(fields["gpuHours"])
+    hours = {namespace: h for namespace, h in hours.items() if h}
+    assert set(hours) == {"ml", "research"}
+    shares = defaultdict(Decimal)
+    for (_day, _currency, value), cost in received(services, "gpu-idle").items():
+        shares[value] += cost
+    # Idle capacity is nobody's usage: none of it comes back to __idle__.
+    assert set(shares) == set(hours)
+    assert sum(shares.values()) == idle > 0
+    whole = sum(hours.values())
+    for namespace, share in shares.items():
+        assert abs(share - idle * hours[namespace] / whole) <= Decimal("1e-8")
+    methods = {r.method for r in split_rows(services) if r.rule == "gpu-idle"}
+    assert methods == {"usage: GPU hours"}
+    after = allocated(services)
+    assert sum(c for (_, _, v), c in after.items() if v == "__idle__") == 0
+
+
+@pytest.mark.parametrize("outer_lock", [True, False], ids=["service-lock", "store-lock-only"])
+def test_two_concurrent_reallocations_leave_one_consistent_split(store, tmp_path, org, outer_lock):
+    if store.kind != "postgres":
+        pytest.skip("SQLite admits one writer at a time by itself")
+    from bot.services.shared import SharedCostService
+    from storage.db import make_session_factory
+    from storage.repositories.shared import SqlSharedCostStore
+
+    rules = [PLATFORM | {"split": "proportional"}, {"name": "support",
+             "match": {"service": "AWS Support"}, "split": "even"}]  # fmt: skip
+    replicas = [services_with(store, tmp_path, rules, f"r{i}.yml") for i in range(2)]
+    if not outer_lock:  # only replace_allocations' own lock stands between them
+        shared = [
+            SharedCostService(SqlSharedCostStore(make_session_factory(s.engine)), s.shared.rules)
+            for s in replicas
+        ]
+    else:
+        shared = [s.shared for s in replicas]
+    for round_ in range(3):
+        barrier = threading.Barrier(2)
+        reports = []
+
+        def run(service, barrier=barrier, reports=reports):
+            barrier.wait()
+            reports.append(service.reallocate())
+
+        threads = [threading.Thread(target=run, args=(s,)) for s in shared]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(reports) == 2
+        assert {r.entries for r in reports} == {len(split_rows(replicas[0]))}
+        assert sorted(r.version for r in reports) == [2 * round_ + 1, 2 * round_ + 2]
+        lines = [
+            (r.day, r.rule, r.currency, r.origin, r.service_name, r.value, r.role)
+            for r in split_rows(replicas[0])
+        ]
+        assert len(lines) == len(set(lines))
+        assert day_totals(allocated(replicas[0])) == pandas_day_totals(org)
+
+
+def test_an_ingest_stands_when_its_re_split_cannot_read_a_usage_file(store, tmp_path, caplog):
+    from bot.services.shared_refresh import reallocate_if_needed
+
+    missing = tmp_path / "missing.csv"
+    rule = PLATFORM | {"split": "usage", "usage": {"file": str(missing)}}
+    services = services_with(store, tmp_path, [rule])
+    path = write_org(tmp_path / "org.csv")
+    summary = services.ingest.ingest([path])
+
+    assert summary.record.status == "succeeded"
+    assert day_totals(allocated(services)) == pandas_day_totals(path)
+    assert split_rows(services) == []
+    assert "missing.csv: not found" in caplog.text
+    caplog.clear()
+    assert reallocate_if_needed(services.shared) is None  # at start: logged, split unchanged
+    assert "stored split is unchanged" in caplog.text and "missing.csv" in caplog.text
+
+    missing.write_text("day,receiver,quantity\n2024-09-01,recsys,1\n")
+    report = reallocate_if_needed(services.shared)
+    assert report is not None and report.fallback_days == {"platform": 4}
+    assert reallocate_if_needed(services.shared) is None  # current now
