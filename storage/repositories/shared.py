@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
-from sqlalchemy import ColumnElement, and_, cast, delete, exists, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, cast, exists, false, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,7 +87,7 @@ class SqlSharedCostStore:
         query = (
             select(*group, func.sum(CostDaily.billed_cost), func.sum(CostDaily.effective_cost))
             .join(CostKey, CostKey.id == CostDaily.key_id)
-            .where(CostDaily.day.between(start, end), selected)
+            .where(_facts_of(selected), CostDaily.day.between(start, end))
             .group_by(*group)
         )
         return [SharedPiece(*row) for row in self._read(query)]
@@ -98,11 +98,15 @@ class SqlSharedCostStore:
             select(CostDaily.day, value, func.sum(CostDaily.usage_quantity))
             .join(CostKey, CostKey.id == CostDaily.key_id)
             .where(
+                _facts_of(
+                    and_(
+                        CostKey.usage_unit == unit,
+                        value.is_not(None),
+                        # Idle capacity is nobody's usage, though OpenCost gives it GPU hours.
+                        not_(_opencost_name(IDLE)),
+                    )
+                ),
                 CostDaily.day.between(start, end),
-                CostKey.usage_unit == unit,
-                value.is_not(None),
-                # Idle capacity is nobody's usage, though OpenCost gives it GPU hours.
-                not_(_opencost_name(IDLE)),
             )
             .group_by(CostDaily.day, value)
         )
@@ -121,7 +125,8 @@ class SqlSharedCostStore:
             # replaces its split whole. SQLite: the unit already holds the one write lock.
             uow.lock(SPLIT_LOCK)
             session = uow.session
-            session.execute(delete(SharedCostRow).where(SharedCostRow.day.between(start, end)))
+            table = SharedCostRow.__table__
+            session.connection().execute(table.delete().where(table.c.day.between(start, end)))
             if rows.num_rows:
                 copy_rows(session.connection(), SharedCostRow.__table__, rows)
             state = _next_state(session, fingerprint)
@@ -180,6 +185,13 @@ def matches(match: SharedMatch, dialect: str) -> ColumnElement[bool]:
     if match.opencost:
         conditions.append(_opencost_name(match.opencost))
     return and_(*conditions) if conditions else false()
+
+
+def _facts_of(keys: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Facts of the keys selected: the keys are found first (cost_keys is small), then their
+    facts through cost_daily's primary key, which leads with the key; joining the other way
+    round would read every fact of the days."""
+    return CostDaily.key_id.in_(select(CostKey.id).where(keys).scalar_subquery())
 
 
 def _equals(column, value: str, *, fold: bool = True) -> ColumnElement[bool]:
