@@ -126,7 +126,7 @@ def test_the_csv_printed_adds_up_to_the_files(store, shared_services, demo_files
         app, ["report", "--month", "2026-10", "--format", "csv", "--config", str(config)]
     )
     assert result.exit_code == 0, result.output
-    lines = list(csv.DictReader(io.StringIO(result.output)))
+    lines = list(csv.DictReader(io.StringIO(result.stdout)))
     assert "shared:support" in lines[0] and "shared:untagged" in lines[0]
     rows = [line for line in lines if line["value"] != CHECK_VALUE]
     checks = [line for line in lines if line["value"] == CHECK_VALUE]
@@ -186,6 +186,6 @@ def test_changed_rules_are_applied_before_the_report(store, shared_services, tmp
     result = CliRunner().invoke(
         app, ["report", "--month", "2026-10", "--format", "json", "--config", str(changed)]
     )
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     assert body["rules"] == ["support-even"] and body["ok"] is True
     assert body["notes"] == []
