@@ -507,7 +507,23 @@ class SharedCostRow(Base):
     role: Mapped[str] = mapped_column(String(8))
 
     __table_args__ = (
-        Index("ix_cost_shared_value_day", "dimension", "value", "day"),
+        # PostgreSQL answers a value's split from the index alone (as cost_daily's key does).
+        Index(
+            "ix_cost_shared_value_day",
+            "dimension",
+            "value",
+            "day",
+            postgresql_include=[
+                "role",
+                "rule",
+                "method",
+                "origin",
+                "service_name",
+                "currency",
+                "billed_cost",
+                "effective_cost",
+            ],
+        ),
         Index("ix_cost_shared_day", "day"),
     )
 

@@ -22,10 +22,10 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cost_keys") as batch:
-        batch.add_column(sa.Column("tags", sa.Text(), nullable=True))
-    with op.batch_alter_table("ingest_staged_keys") as batch:
-        batch.add_column(sa.Column("tags", sa.Text(), nullable=True))
+    # Plain ALTER TABLE on both databases: a batch would re-create cost_keys on SQLite, which
+    # cost_daily's foreign key refers to.
+    op.add_column("cost_keys", sa.Column("tags", sa.Text(), nullable=True))
+    op.add_column("ingest_staged_keys", sa.Column("tags", sa.Text(), nullable=True))
     op.create_table(
         "cost_shared_daily",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -42,7 +42,21 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=8), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_cost_shared_value_day", "cost_shared_daily", ["dimension", "value", "day"])
+    op.create_index(
+        "ix_cost_shared_value_day",
+        "cost_shared_daily",
+        ["dimension", "value", "day"],
+        postgresql_include=[
+            "role",
+            "rule",
+            "method",
+            "origin",
+            "service_name",
+            "currency",
+            "billed_cost",
+            "effective_cost",
+        ],
+    )
     op.create_index("ix_cost_shared_day", "cost_shared_daily", ["day"])
     op.create_table(
         "allocation_state",
@@ -59,7 +73,6 @@ def downgrade() -> None:
     op.drop_index("ix_cost_shared_day", table_name="cost_shared_daily")
     op.drop_index("ix_cost_shared_value_day", table_name="cost_shared_daily")
     op.drop_table("cost_shared_daily")
-    with op.batch_alter_table("ingest_staged_keys") as batch:
-        batch.drop_column("tags")
-    with op.batch_alter_table("cost_keys") as batch:
-        batch.drop_column("tags")
+    # SQLite drops a column in place since 3.35 (Python 3.11 ships a later one).
+    op.drop_column("ingest_staged_keys", "tags")
+    op.drop_column("cost_keys", "tags")
