@@ -21,6 +21,7 @@ from bot.cli_idle import audit, idle_app
 from bot.cli_options import ConfigOption, JsonOption
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
+from bot.cli_tags import tags_app, untagged
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
 from bot.domain.report_json import cost_report_json, top_report_json
 from bot.logs import configure_logging
@@ -48,6 +49,8 @@ app.add_typer(digest_app, name="digest")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(idle_app, name="idle")
 app.command("audit")(audit)
+app.add_typer(tags_app, name="tags")
+app.command("untagged")(untagged)
 
 T = TypeVar("T")
 _KNOWN_ERRORS = (
