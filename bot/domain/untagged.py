@@ -207,7 +207,8 @@ def _name_hints(
     hints: list[OwnerHint] = []
     for dimension, names in known.names.items():
         matched = name_matches(resource_name, names) or name_matches(resource_id, names)
-        for value in matched[:1]:
+        # A team named like a project ("platform") says nothing new the second time.
+        for value in [m for m in matched if all(h.value != m for h in hints)][:1]:
             hints.append(
                 OwnerHint(HintKind.NAME, value, f"its name contains {dimension} {value}", dimension)
             )

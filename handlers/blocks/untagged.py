@@ -85,7 +85,7 @@ def _currency_blocks(part: CurrencyCoverage) -> list[Block]:
 def _weeks_line(weeks: tuple[WeekCoverage, ...]) -> str:
     """The last weeks' coverage, oldest first: `W45 71% → W46 74% → W47 80%`."""
     shown = [
-        f"{w.week.split('-')[-1]} "
+        f"{_name(w.week.split('-')[-1], SHORT_CHARS)} "
         + (f"{w.coverage_percent:.0f}%" if w.coverage_percent is not None else "–")
         for w in weeks[-WEEKS_SHOWN:]
     ]
