@@ -30,6 +30,9 @@ from bot.services.idle_prices import ChainedPriceBook
 from bot.services.idle_scan import IdleRules
 from bot.services.ingest import IngestService
 from bot.services.outbox import Notifier, OutboxDelivery
+from bot.services.shared import SharedCostService
+from bot.services.shared_refresh import ReallocateAfterIngest
+from bot.services.shared_usage import PandasUsageFileReader
 from bot.services.snapshot_ports import CallCounter, SourceContext, SourceError
 from bot.services.snapshots import ConfiguredSource, SnapshotService, SourceRunResult
 from bot.services.source_status import SourceStatusService
@@ -55,6 +58,7 @@ from storage.repositories.deliveries import SqlDeliveryLedger
 from storage.repositories.idle import SqlIdleStore
 from storage.repositories.ingest import SqlIngestStore
 from storage.repositories.paid_prices import SqlPaidPrices
+from storage.repositories.shared import SqlSharedCostStore
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog
 from storage.repositories.tags import SqlTagStore
@@ -87,6 +91,7 @@ class Services:
     alerts: AlertService
     idle: IdleService
     audit: AuditLog
+    shared: SharedCostService
     tag_policy: TagPolicyService
 
     def outbox_delivery(self, notifier: Notifier | None) -> OutboxDelivery:
@@ -135,6 +140,7 @@ def build_services(
         today=today,
         freshness=freshness,
     )
+    shared = build_shared_service(config, sessions)
     ingest = IngestService(
         SqlIngestStore(sessions),
         {
@@ -143,6 +149,7 @@ def build_services(
             "azure": AzureExportFiles(rules),
         },
         cost_basis=config.cost_basis,
+        after_publish=ReallocateAfterIngest(shared),
     )
     health = HealthCheck(coverage)
     deliveries = DeliveryService(SqlDeliveryLedger(sessions))
@@ -204,6 +211,7 @@ def build_services(
         alerts,
         idle,
         SqlAuditLog(sessions),
+        shared,
         TagPolicyService(
             tag_store,
             freshness,
@@ -211,6 +219,19 @@ def build_services(
             cost_basis=config.cost_basis,
             today=today,
         ),
+    )
+
+
+def build_shared_service(
+    config: CostbotConfig, sessions: sessionmaker[Session]
+) -> SharedCostService:
+    """The `allocation.shared` rules over the store, on the configured cost basis."""
+    return SharedCostService(
+        SqlSharedCostStore(sessions),
+        config.allocation.shared_rules(),
+        basis=config.cost_basis,
+        usage_files=PandasUsageFileReader(),
+        locks=SqlNamedLocks(sessions),
     )
 
 

@@ -162,8 +162,10 @@ def canonical_tags(tags: Mapping[str, object]) -> str | None:
     text = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a JSON escape: keep it escaped
-        text = json.dumps(kept, separators=(",", ":"))
+    except UnicodeEncodeError:
+        # A lone surrogate from a JSON escape ("\ud800") is no character: neither UTF-8 text
+        # nor PostgreSQL's jsonb can hold it, so it becomes U+FFFD, as a decoder would show it.
+        text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
     return text
 
 

@@ -64,6 +64,7 @@ class IngestService:
         *,
         cost_basis: str = "effective",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        after_publish: Callable[[IngestRunRecord], None] | None = None,
     ) -> None:
         if cost_basis not in COST_BASES:
             raise ValueError(f"cost_basis must be one of {', '.join(COST_BASES)}")
@@ -71,6 +72,9 @@ class IngestService:
         self._sources = sources
         self._basis = cost_basis
         self._clock = clock
+        # Derived data made from what an ingest replaced (the shared-cost split), once the
+        # ingest has committed: it reads the new facts.
+        self._after_publish = after_publish
 
     def ingest(
         self,
@@ -125,6 +129,8 @@ class IngestService:
             run.finished_at = self._clock()
             run.seconds = Decimal(f"{time.perf_counter() - started:.3f}")
             run_id = writer.publish(run)
+        if self._after_publish is not None:
+            self._after_publish(run)
         return IngestSummary(run_id=run_id, record=run)
 
 

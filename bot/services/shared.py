@@ -26,9 +26,11 @@ from bot.domain.shared.split import (
     day_weights,
     split_piece,
 )
+from bot.services.job_ports import NamedLocks
 from bot.services.shared_ports import SharedCostStore, UsageDay, UsageFileReader
 
 _DayCurrency = tuple[date, str]
+REALLOCATION_LOCK = "shared-cost-reallocation"
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,13 @@ class SharedCostService:
         *,
         basis: str = "effective",
         usage_files: UsageFileReader | None = None,
+        locks: NamedLocks | None = None,
     ) -> None:
         self._store = store
         self._rules = tuple(rules)
         self._basis = basis
         self._usage_files = usage_files
+        self._locks = locks
 
     @property
     def rules(self) -> tuple[SharedRule, ...]:
@@ -85,6 +89,14 @@ class SharedCostService:
 
     def reallocate(self, start: date | None = None, end: date | None = None) -> ReallocationReport:
         """Split the stored cost of days start..end (default: every stored day) again."""
+        if self._locks is None:
+            return self._reallocate(start, end)
+        # One re-split at a time, reads included: one that read the cost before an ingest
+        # published must not store its split after the re-split that ingest asked for.
+        with self._locks.hold(REALLOCATION_LOCK):
+            return self._reallocate(start, end)
+
+    def _reallocate(self, start: date | None, end: date | None) -> ReallocationReport:
         began = time.perf_counter()
         stored = self._store.stored_days()
         if stored is None:

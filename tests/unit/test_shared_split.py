@@ -166,3 +166,19 @@ def test_a_credit_is_shared_like_a_charge():
 def test_a_rule_that_cannot_split_is_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SharedRule(name="x", match=PLATFORM, **kwargs)
+
+
+@given(amount=amounts, weights=weights)
+def test_the_integer_split_is_the_decimal_split(amount, weights):
+    from decimal import ROUND_HALF_EVEN, localcontext
+
+    with localcontext() as context:
+        context.prec = 80
+        whole = sum(weights.values())
+        expected = {
+            name: (amount * weight / whole).quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+            for name, weight in weights.items()
+        }
+        largest = min(weights, key=lambda name: (-weights[name], name))
+        expected[largest] += amount - sum(expected.values())
+    assert split_amount(amount, weights) == expected

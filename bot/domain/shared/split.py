@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.cost_rows import STORED_PLACES
@@ -60,6 +60,13 @@ class DayWeights:
     weights: Mapping[str, Decimal]  # receiver -> weight > 0; empty: nobody qualifies
     method: str
 
+    def integer(self) -> _IntegerWeights:
+        cached = self.__dict__.get("_integer")
+        if cached is None:
+            cached = _integer_weights(self.weights)
+            object.__setattr__(self, "_integer", cached)
+        return cached
+
 
 def day_weights(
     rule: SharedRule,
@@ -107,16 +114,41 @@ def split_amount(amount: Decimal, weights: Mapping[str, Decimal]) -> dict[str, D
     shares add up to the amount exactly."""
     if not weights:
         raise ValueError("nobody to split among")
+    return _split_nanos(_nanos(amount), _integer_weights(weights))
+
+
+def _nanos(amount: Decimal) -> int:
+    return int(amount.quantize(QUANTUM).scaleb(STORED_PLACES))
+
+
+def _integer_weights(weights: Mapping[str, Decimal]) -> _IntegerWeights:
+    """The weights as integers of one scale, their sum, and the largest receiver: computed
+    once per day and rule, then used for every piece of it."""
+    places = max(max(-weight.as_tuple().exponent, 0) for weight in weights.values())  # type: ignore[operator]
+    scaled = {name: int(weight.scaleb(places)) for name, weight in weights.items()}
     largest = min(weights, key=lambda name: (-weights[name], name))
-    with localcontext() as context:
-        context.prec = 60
-        whole = sum(weights.values(), ZERO)
-        shares = {
-            name: (amount * weight / whole).quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
-            for name, weight in weights.items()
-        }
-        shares[largest] += amount.quantize(QUANTUM) - sum(shares.values(), ZERO)
-    return shares
+    return _IntegerWeights(scaled, sum(scaled.values()), largest)
+
+
+@dataclass(frozen=True)
+class _IntegerWeights:
+    scaled: Mapping[str, int]
+    whole: int
+    largest: str
+
+
+def _split_nanos(amount: int, weights: _IntegerWeights) -> dict[str, Decimal]:
+    """Integer shares of `amount` nano-units, each rounded half to even, the remainder to the
+    largest receiver; exact, and the same as Decimal arithmetic at this precision."""
+    shares: dict[str, int] = {}
+    whole = weights.whole
+    for name, weight in weights.scaled.items():
+        quotient, rest = divmod(amount * weight, whole)  # floors, so rest >= 0
+        if 2 * rest > whole or (2 * rest == whole and quotient % 2):
+            quotient += 1
+        shares[name] = quotient
+    shares[weights.largest] += amount - sum(shares.values())
+    return {name: Decimal(share).scaleb(-STORED_PLACES) for name, share in shares.items()}
 
 
 def split_piece(rule: SharedRule, piece: SharedPiece, weights: DayWeights) -> list[SharedEntry]:
@@ -128,8 +160,9 @@ def split_piece(rule: SharedRule, piece: SharedPiece, weights: DayWeights) -> li
     if not weights.weights:
         kept = replace(weights, method=f"kept: no {rule.among} qualified that day")
         return [_entry(rule, piece, kept, piece.origin, piece.billed, piece.effective, Role.KEPT)]
-    billed = split_amount(piece.billed, weights.weights)
-    effective = split_amount(piece.effective, weights.weights)
+    integer = weights.integer()
+    billed = _split_nanos(_nanos(piece.billed), integer)
+    effective = _split_nanos(_nanos(piece.effective), integer)
     entries = [entry(piece.origin, -piece.billed, -piece.effective, Role.OUT)]
     entries += [
         entry(receiver, billed[receiver], effective[receiver], Role.IN)
