@@ -33,6 +33,7 @@ from _common import (
 from sqlalchemy import text
 
 from bot.app import build_services
+from bot.domain.allocation import canonical_tags
 from bot.domain.cost_rows import COST_KEY_FIELDS
 from bot.domain.periods import parse_period
 from bot.services.ports import IngestRunRecord
@@ -82,13 +83,14 @@ def resources(count: int) -> list[tuple]:
         env = ENVS[rid % 3] if tagged else None
         # Log-uniform spread around the kind's typical daily cost: $0.03 to several hundred.
         base = kind[4] * 10 ** (((rid * 7919) % 1000) / 500 - 1.2)
+        tags = canonical_tags({"project": project, "team": team, "owner": owner, "env": env})
         rows.append(
             (
                 rid, "999988887777", "acme-ml-management", f"{100000000000 + rid % 5}", account,
                 "AWS", kind[0], kind[1], region,
                 f"arn:aws:{kind[2].lower()}:{region}:{100000000000 + rid % 5}:r-{rid:08x}",
                 f"{account}-{kind[2].lower()}-{rid}", kind[2], "Usage", "USD", kind[3],
-                project, team, owner, model, env, int(base * NANOS),
+                project, team, owner, model, env, tags, int(base * NANOS),
             )
         )  # fmt: skip
     return rows

@@ -38,6 +38,7 @@ from bot.services.snapshots import ConfiguredSource, SnapshotService, SourceRunR
 from bot.services.source_status import SourceStatusService
 from bot.services.spend import SpendReader
 from bot.services.store_sources import SourceCatalog
+from bot.services.tag_policy import TagPolicyService
 from bot.settings import CostbotConfig, Settings, SlackSettings, load_config
 from bot.settings_alerts import DigestConfig
 from bot.sources.aws_cur.files import AwsCurFiles
@@ -60,6 +61,7 @@ from storage.repositories.paid_prices import SqlPaidPrices
 from storage.repositories.shared import SqlSharedCostStore
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog
+from storage.repositories.tags import SqlTagStore
 
 logger = logging.getLogger("costbot.app")
 
@@ -90,6 +92,7 @@ class Services:
     idle: IdleService
     audit: AuditLog
     shared: SharedCostService
+    tag_policy: TagPolicyService
 
     def outbox_delivery(self, notifier: Notifier | None) -> OutboxDelivery:
         """Posts what the outbox holds through `notifier` (None: this process cannot post)."""
@@ -128,8 +131,10 @@ def build_services(
         cache_bytes=int(settings.answer_cache_mb * 2**20),
         freshness=freshness,
     )
+    tag_store = SqlTagStore(sessions)
     coverage = CoverageService(
         cost_store,
+        tag_store,
         cost_basis=config.cost_basis,
         default_currency=config.currency,
         today=today,
@@ -198,7 +203,7 @@ def build_services(
             SqlAlertLedger(sessions),
             describe=describe_digest,
             complete_through=freshness.complete_through,
-            untagged=coverage.untagged,
+            untagged=coverage.untagged_totals,
             cost_basis=config.cost_basis,
             fallback_channel=config.channels.default,
             idle=idle.digest_part if idle.configured else None,
@@ -207,6 +212,13 @@ def build_services(
         idle,
         SqlAuditLog(sessions),
         shared,
+        TagPolicyService(
+            tag_store,
+            freshness,
+            required_tags=config.allocation.required_tags,
+            cost_basis=config.cost_basis,
+            today=today,
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from bot.cli_render import render_cost_report, render_ingest_summary, render_top
 from bot.cli_report import report
 from bot.cli_shared import reallocate
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
+from bot.cli_tags import tags_app, untagged
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
 from bot.domain.report_json import cost_report_json, top_report_json
 from bot.logs import configure_logging
@@ -53,6 +54,8 @@ app.add_typer(idle_app, name="idle")
 app.command("audit")(audit)
 app.command("report")(report)
 app.command("reallocate")(reallocate)
+app.add_typer(tags_app, name="tags")
+app.command("untagged")(untagged)
 
 T = TypeVar("T")
 _KNOWN_ERRORS = (

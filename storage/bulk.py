@@ -24,11 +24,24 @@ _NULL_MARK = "\x00"
 _FIELD_SEPARATOR = "\x1f"
 
 
-def key_digests(table: pa.Table, fields: Sequence[str]) -> tuple[pa.Array, np.ndarray]:
+def key_digests(
+    table: pa.Table, fields: Sequence[str], *, added: Sequence[str] = ()
+) -> tuple[pa.Array, np.ndarray]:
     """Each row's `key_hash`, a 128-bit digest of its descriptive fields (NULL kept distinct),
-    and the first row of each distinct key."""
+    and the first row of each distinct key.
+
+    `added` are fields the key gained later: a row where they are NULL digests as it did
+    before they existed, so a store's existing keys are met again by a re-ingest rather than
+    stored twice. A row with a value has one more separated part, so it never digests like
+    one without (no field holds the separator: the sources refuse control characters).
+    """
     parts = [pc.fill_null(table.column(name), _NULL_MARK) for name in fields]
-    joined = pc.binary_join_element_wise(*parts, _FIELD_SEPARATOR).combine_chunks()
+    joined = pc.binary_join_element_wise(*parts, _FIELD_SEPARATOR)
+    for name in added:
+        column = table.column(name)
+        longer = pc.binary_join_element_wise(joined, pc.fill_null(column, ""), _FIELD_SEPARATOR)
+        joined = pc.if_else(pc.is_null(column), joined, longer)
+    joined = joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
     encoded = joined.dictionary_encode()
     # Only distinct combinations are hashed: a batch has far fewer keys than rows.
     digests = pa.array(

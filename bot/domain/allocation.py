@@ -38,7 +38,9 @@ DEFAULT_TAG_KEYS: dict[str, tuple[str, ...]] = {
 
 # Fields of a billing row that a fallback rule may test, by the name used in the config file:
 # every descriptive field except the allocation itself.
-FALLBACK_FIELDS: tuple[str, ...] = tuple(f for f in COST_KEY_FIELDS if f not in TAG_DIMENSIONS)
+FALLBACK_FIELDS: tuple[str, ...] = tuple(
+    f for f in COST_KEY_FIELDS if f not in (*TAG_DIMENSIONS, "tags")
+)
 
 
 def normalise_tag_key(key: str) -> str:
@@ -106,17 +108,7 @@ class AllocationRules:
 
     def allocate_tags(self, tags: Mapping[str, object]) -> dict[str, str | None]:
         """Read every tag dimension from one resource's tags; the first listed key wins."""
-        folded: dict[str, object] = {}
-        # A key spelled plainly wins over one that matched only once a provider prefix or
-        # namespace was dropped (`project` over `Finance.Project`); among equals, on a clash
-        # of spellings ("Project" and " project"), the first non-empty value wins.
-        for plain_pass in (True, False):
-            for key, value in tags.items():
-                name = normalise_tag_key(str(key))
-                if (name == str(key).strip().lower()) != plain_pass:
-                    continue
-                if normalise_tag_value(value) is not None and name not in folded:
-                    folded[name] = value
+        folded = fold_tags(tags)
         allocation: dict[str, str | None] = {}
         for dimension in TAG_DIMENSIONS:
             allocation[dimension] = next(
@@ -128,6 +120,59 @@ class AllocationRules:
                 None,
             )
         return allocation
+
+
+def fold_tags(tags: Mapping[str, object]) -> dict[str, object]:
+    """One resource's tags by folded key (`normalise_tag_key`), values as given; tags with
+    no value are left out.
+
+    A key spelled plainly wins over one that matched only once a provider prefix or namespace
+    was dropped (`project` over `Finance.Project`); among equals, on a clash of spellings
+    ("Project" and " project"), the first non-empty value wins.
+    """
+    folded: dict[str, object] = {}
+    for plain_pass in (True, False):
+        for key, value in tags.items():
+            name = normalise_tag_key(str(key))
+            if not name or (name == str(key).strip().lower()) != plain_pass:
+                continue
+            if normalise_tag_value(value) is not None and name not in folded:
+                folded[name] = value
+    return folded
+
+
+def tags_as_billed(tags: Mapping[str, object]) -> dict[str, str]:
+    """The tags costbot stores for a resource: folded key -> trimmed value, sorted by key.
+
+    Values keep their case (a creator's name, an id); only keys are folded, so `Owner` and
+    `user:owner` are one tag. A value that is no text (a number, a nested object) is kept as
+    its JSON.
+    """
+    return {key: _tag_text(value) for key, value in sorted(fold_tags(tags).items())}
+
+
+def canonical_tags(tags: Mapping[str, object]) -> str | None:
+    """`tags_as_billed` as canonical JSON (sorted keys, no spaces); None for no tags.
+
+    One spelling per set of tags, so two rows with the same tags get the same stored key.
+    """
+    kept = tags_as_billed(tags)
+    if not kept:
+        return None
+    text = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate from a JSON escape ("\ud800") is no character: neither UTF-8 text
+        # nor PostgreSQL's jsonb can hold it, so it becomes U+FFFD, as a decoder would show it.
+        text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return text
+
+
+def _tag_text(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 _AZURE_BARE_OBJECT = re.compile(r'^\s*"')

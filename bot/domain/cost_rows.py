@@ -26,6 +26,10 @@ COST_KEY_FIELDS: tuple[str, ...] = (
     "owner",
     "model",
     "environment",
+    # The resource's tags as billed (canonical JSON, see allocation.canonical_tags). Part of
+    # the key: a resource whose tags change mid-month is two keys, each with the tags it had,
+    # so a re-ingest never leaves a key holding tags its rows no longer carry.
+    "tags",
 )
 COST_AMOUNT_FIELDS: tuple[str, ...] = (
     "billed_cost",
@@ -135,6 +139,10 @@ COST_KEY_FIELD_LENGTHS: dict[str, int] = {
     "owner": 256,
     "model": 256,
     "environment": 256,
+    # Stored as TEXT; the limit is far above what any provider allows (AWS: 50 tags of 128 +
+    # 256 characters; Azure: 50 of 512 + 256; GCP: 64 labels of 63 + 63), so only a broken
+    # or hostile file meets it, and one row's tags never make a key of megabytes.
+    "tags": 65_536,
 }
 # A dimension's value as remembered for lookups: the longest key field that feeds a dimension.
 DIMENSION_VALUE_LENGTH = 1024

@@ -7,6 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.domain.periods import Period
+from bot.domain.untagged import (
+    UntaggableCost,
+    UntaggedResource,
+    WeekCoverage,
+    coverage_percent,
+)
 
 
 @dataclass(frozen=True)
@@ -138,20 +144,25 @@ class TopReport:
 
 @dataclass(frozen=True)
 class CurrencyCoverage:
-    """How much of one currency's cost carries a project or team tag."""
+    """How much of one currency's cost carries a project or team tag, how that moved by week,
+    which resources to tag first and which untagged cost no tag can allocate."""
 
     currency: str
     total: Decimal
     untagged: Decimal
-    by_service: tuple[NamedCost, ...]
-    top_resources: tuple[ResourceCost, ...]
+    weekly: tuple[WeekCoverage, ...] = ()
+    tag_first: tuple[UntaggedResource, ...] = ()  # largest first, at most the limit asked
+    untaggable: tuple[UntaggableCost, ...] = ()  # largest amount first
+    untagged_resources: int = 0  # resources with untagged cost, listed or not
 
     @property
     def coverage_percent(self) -> Decimal | None:
         """Share of the cost that is allocated, in percent; None when there is no cost."""
-        if self.total == 0:
-            return None
-        return (self.total - self.untagged) / self.total * 100
+        return coverage_percent(self.total, self.untagged)
+
+    @property
+    def untaggable_cost(self) -> Decimal:
+        return sum((c.cost for c in self.untaggable), Decimal(0))
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,6 @@ from handlers.blocks.coverage import (
     build_home_blocks,
     build_shared_by_context,
     build_trend_blocks,
-    build_untagged_blocks,
-    untagged_text,
 )
 from handlers.blocks.elements import _cap_blocks as _cap_blocks  # private, but tests use it
 from handlers.blocks.elements import _context as _context  # private, but tests use it
@@ -55,6 +53,7 @@ from handlers.blocks.messages import (
     unknown_name_text,
 )
 from handlers.blocks.top import build_top_report_blocks, top_report_text
+from handlers.blocks.untagged import build_untagged_blocks, untagged_text
 
 __all__ = [
     "COMMAND",

@@ -1,4 +1,4 @@
-"""Block Kit for untagged cost, data freshness, trend charts and the App Home tab."""
+"""Block Kit for trend charts, shared answers and the App Home tab."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from bot.domain.periods import Period
 from bot.domain.reports import CostReport, TopReport, UntaggedReport
 from handlers.blocks.buttons import build_share_actions
-from handlers.blocks.footer import _completeness, _completeness_text
+from handlers.blocks.footer import _completeness
 from handlers.blocks.limits import MAX_HEADER_TEXT, MAX_SECTION_TEXT
 from handlers.formatting import escape_truncate, format_money, one_line, truncate, truncate_mrkdwn
 
@@ -40,51 +40,6 @@ def _header(text: str) -> HeaderBlock:
 
 def _freshness(data_through: object) -> str:
     return f"data through {data_through}" if data_through else "no billing data loaded yet"
-
-
-def build_untagged_blocks(report: UntaggedReport, *, command_text: str) -> list[Block]:
-    """Cost no project or team tag claims, what it is, and how much of the bill is tagged."""
-    period = report.period
-    blocks: list[Block] = [_header(f"Untagged cost · {period.label}")]
-    for part in report.currencies[:3]:
-        coverage = part.coverage_percent
-        covered = f"{coverage:.1f}% of cost is tagged" if coverage is not None else "no cost"
-        blocks.append(
-            _section(
-                f"*{format_money(part.untagged, part.currency)}* has no project or team tag "
-                f"(of {format_money(part.total, part.currency)}; {covered})."
-            )
-        )
-        lines = [
-            f"• {escape_truncate(s.name, NAME_CHARS)} — {format_money(s.cost, part.currency)}"
-            for s in part.by_service[:LIST_ROWS]
-        ]
-        if lines:
-            blocks.append(_section("*By service*\n" + "\n".join(lines)))
-        resources = [
-            f"• {escape_truncate(r.name or r.id or '(no resource id)', NAME_CHARS)} — "
-            f"{format_money(r.cost, part.currency)}"
-            for r in part.top_resources[:LIST_ROWS]
-        ]
-        if resources:
-            blocks.append(_section("*Tag these first*\n" + "\n".join(resources)))
-    blocks.append(
-        _context(
-            f"{period.start} – {period.end} · {report.cost_basis} cost · "
-            f"{_freshness(report.data_through)} · untagged = no `project` and no `team` value"
-        )
-    )
-    blocks.extend(_completeness_blocks(report))
-    blocks.extend(build_share_actions(command_text))
-    return blocks
-
-
-def untagged_text(report: UntaggedReport) -> str:
-    part = report.primary
-    return (
-        f"Untagged cost {report.period.label}: {format_money(part.untagged, part.currency)} "
-        f"of {format_money(part.total, part.currency)}"
-    ) + _completeness_text(report)
 
 
 def build_trend_blocks(

@@ -64,6 +64,10 @@ INGEST_LOCK = "costbot-ingest"
 # Daily aggregates held in memory before they are summed and staged (about 20 MB).
 FLUSH_ROWS = 65_536
 _AGGREGATE_COLUMNS = [PARTITION_FIELD, "day", *COST_KEY_FIELDS, *COST_AMOUNT_FIELDS]
+# Key fields added after keys were first stored (tags, in 0010): a key without them keeps the
+# digest it had before, so re-ingesting untagged cost meets its stored keys again.
+KEY_FIELDS_ADDED = ("tags",)
+_HASHED_FIELDS = tuple(f for f in COST_KEY_FIELDS if f not in KEY_FIELDS_ADDED)
 
 
 class SqlIngestWriter:
@@ -126,7 +130,7 @@ class SqlIngestWriter:
         aggregates = pa.concat_tables(self._pending)
         self._pending, self._pending_rows = [], 0
         connection = self._session.connection()
-        digests, first_rows = key_digests(aggregates, COST_KEY_FIELDS)
+        digests, first_rows = key_digests(aggregates, _HASHED_FIELDS, added=KEY_FIELDS_ADDED)
         keys = aggregates.select(list(COST_KEY_FIELDS)).take(first_rows)
         keys = keys.append_column("key_hash", digests.take(first_rows))
         self._add_keys(connection, keys)

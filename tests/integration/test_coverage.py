@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.domain.periods import Period
+from bot.domain.untagged import ChargeKind
 from tests.helpers import write_focus_csv
 
 SEP = Period(date(2024, 9, 1), date(2024, 9, 30), "2024-09")
@@ -26,11 +27,11 @@ def test_untagged_is_cost_with_neither_project_nor_team(store, tmp_path):
     usd = next(p for p in report.currencies if p.currency == "USD")
     assert (usd.total, usd.untagged) == (Decimal(100), Decimal(30))
     assert usd.coverage_percent == Decimal(70)
-    assert [(s.name, s.cost) for s in usd.by_service] == [
-        ("Amazon S3", Decimal(25)),
-        ("AWS Data Transfer", Decimal(5)),
+    assert [(r.resource_id, r.cost) for r in usd.tag_first] == [("bucket-x", Decimal(25))]
+    # Transfer billed to no resource is no resource to tag: it is listed apart.
+    assert [(c.kind, c.service, c.cost) for c in usd.untaggable] == [
+        (ChargeKind.DATA_TRANSFER, "AWS Data Transfer", Decimal(5))
     ]
-    assert [r.id for r in usd.top_resources] == ["bucket-x", None]
     eur = next(p for p in report.currencies if p.currency == "EUR")
     assert (eur.total, eur.untagged, eur.coverage_percent) == (Decimal(8), Decimal(8), Decimal(0))
 

@@ -138,7 +138,7 @@ def test_a_batch_aggregates_rows_by_day_and_keys(tmp_path):
         tmp_path / "f.csv",
         [
             {"EffectiveCost": "1.5", "Tags": '{"project": "a"}'},
-            {"EffectiveCost": "2.25", "Tags": '{"Project": "A"}'},
+            {"EffectiveCost": "2.25", "Tags": '{"Project": " a"}'},  # the same tags, folded
             {"EffectiveCost": "4", "Tags": '{"project": "b"}'},
             {
                 "EffectiveCost": "8",
@@ -433,9 +433,11 @@ def test_cost_without_any_allocation_is_kept_as_null(tmp_path):
     table = one_batch(path).aggregates
 
     assert column_total(table) == D("11.0")
-    assert rows(table, "project", "team", "effective_cost") == [
-        (None, "ml", D("4.4")),
-        (None, None, D("6.6")),
+    assert rows(table, "project", "team", "tags", "effective_cost") == [
+        (None, "ml", '{"team":"ml"}', D("4.4")),
+        # Tags that allocate nothing are still the resource's tags: a key of their own.
+        (None, None, '{"other":"x"}', D("3.3")),
+        (None, None, None, D("3.3")),
     ]
 
 

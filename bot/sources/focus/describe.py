@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bot.domain.allocation import TAG_DIMENSIONS, AllocationRules, parse_tags
+from bot.domain.allocation import TAG_DIMENSIONS, AllocationRules, canonical_tags, parse_tags
 from bot.domain.cost_rows import (
     ACCOUNT_SEPARATOR,
     BILLING_PERIOD_PREFIX,
@@ -36,6 +36,7 @@ from bot.sources.focus.parsing import (
 # The columns that say what a cost is and whose: everything but the amounts and charge times.
 DESCRIPTIVE_COLUMNS: tuple[str, ...] = (*TEXT_COLUMNS, TAGS_COLUMN, "BillingPeriodStart")
 _NS_PER_DAY = 86_400 * 10**9
+_NO_TAGS: tuple[dict[str, str | None], str | None] = ({}, None)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class Describer:
 
     def __init__(self, rules: AllocationRules) -> None:
         self._rules = rules
-        self._tag_cache: dict[str, dict[str, str | None] | None] = {}
+        # Per distinct Tags text: its allocation and its tags as stored; None if unreadable.
+        self._tag_cache: dict[str, tuple[dict[str, str | None], str | None] | None] = {}
 
     def combinations(self, table: pa.Table) -> tuple[np.ndarray, pa.Table]:
         """Each row's combination code, and one row of `table` per combination."""
@@ -124,25 +126,28 @@ class Describer:
     def _allocate(self, sample: pa.Table) -> tuple[dict[str, pa.Array], np.ndarray]:
         rows = sample.num_rows
         if TAGS_COLUMN not in sample.column_names:
-            return {dim: pa.nulls(rows, pa.string()) for dim in TAG_DIMENSIONS}, np.zeros(
-                rows, bool
-            )
-        allocations = [self._allocation_of(raw) for raw in sample.column(TAGS_COLUMN).to_pylist()]
-        unreadable = np.array([a is None for a in allocations], dtype=bool)
+            columns = {name: pa.nulls(rows, pa.string()) for name in (*TAG_DIMENSIONS, "tags")}
+            return columns, np.zeros(rows, bool)
+        read = [self._tags_of(raw) for raw in sample.column(TAGS_COLUMN).to_pylist()]
+        unreadable = np.array([r is None for r in read], dtype=bool)
+        known = [r or _NO_TAGS for r in read]
         columns = {
-            dim: pa.array([(a or {}).get(dim) for a in allocations], pa.string())
+            dim: pa.array([allocation.get(dim) for allocation, _ in known], pa.string())
             for dim in TAG_DIMENSIONS
         }
+        columns["tags"] = pa.array([stored for _, stored in known], pa.string())
         return columns, unreadable
 
-    def _allocation_of(self, raw: str | None) -> dict[str, str | None] | None:
-        """Allocation for one distinct Tags text; None when the text cannot be read as tags."""
+    def _tags_of(self, raw: str | None) -> tuple[dict[str, str | None], str | None] | None:
+        """Allocation and stored tags for one distinct Tags text; None when the text cannot be
+        read as tags (its cost is unallocated, and no tags are stored for it)."""
         if raw is None:
-            return {}
+            return _NO_TAGS
         if raw not in self._tag_cache:
             try:
-                self._tag_cache[raw] = self._rules.allocate_tags(parse_tags(raw))
-            except ValueError:
+                tags = parse_tags(raw)
+                self._tag_cache[raw] = (self._rules.allocate_tags(tags), canonical_tags(tags))
+            except (ValueError, RecursionError):
                 self._tag_cache[raw] = None
         return self._tag_cache[raw]
 

@@ -35,6 +35,7 @@ SOURCE_COLUMNS: dict[str, str] = {
     "charge_category": "ChargeCategory",
     "currency": "BillingCurrency",
     "usage_unit": "ConsumedUnit",
+    "tags": "Tags",
 }
 # Tab, line feed and carriage return are text; every other C0 control character is not.
 _CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
