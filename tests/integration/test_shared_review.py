@@ -1,0 +1,64 @@
+"""The stored split stays in step with the stored cost at the edges of the store, on SQLite
+and PostgreSQL: an ingest that removes the last days of the store takes their split with them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.helpers import FOCUS_HEADER, write_focus_csv
+from tests.integration.shared_data import allocated, day_totals, split_rows, write_config
+
+WITH_PERIOD = [*FOCUS_HEADER, "BillingPeriodStart"]
+FIRST = date(2024, 9, 1)
+
+
+def _month_rows(days: int) -> list[dict]:
+    rows = []
+    for offset in range(days):
+        day = FIRST + timedelta(days=offset)
+        period = {
+            "ChargePeriodStart": f"{day}T00:00:00Z",
+            "ChargePeriodEnd": f"{day + timedelta(days=1)}T00:00:00Z",
+            "BillingPeriodStart": "2024-09-01T00:00:00Z",
+        }
+        for project, cost in (("shared-platform", "10"), ("fraud-detection", "6"), ("recsys", "4")):
+            rows.append(
+                period
+                | {
+                    "BilledCost": cost,
+                    "EffectiveCost": cost,
+                    "ListCost": cost,
+                    "ResourceId": f"i-{project}",
+                    "Tags": f'{{"project": "{project}"}}',
+                }
+            )
+    return rows
+
+
+def test_an_ingest_that_removes_the_last_stored_days_removes_their_split(store, tmp_path):
+    config = write_config(
+        tmp_path / "costbot.yml",
+        [{"name": "platform", "match": {"project": "shared-platform"}, "split": "even"}],
+    )
+    services = store.build(config)
+    services.ingest.ingest([write_focus_csv(tmp_path / "a.csv", _month_rows(3), WITH_PERIOD)])
+    assert {r.day for r in split_rows(services)} == {FIRST + timedelta(days=n) for n in range(3)}
+
+    # The billing period again, restated: its third day is gone from the bill.
+    services.ingest.ingest([write_focus_csv(tmp_path / "b.csv", _month_rows(2), WITH_PERIOD)])
+
+    assert max(r.day for r in split_rows(services)) == FIRST + timedelta(days=1)
+    after = allocated(services)
+    assert not [key for key, cost in after.items() if key[0] == FIRST + timedelta(days=2)]
+    assert day_totals(after) == {
+        (FIRST, "USD"): 20,
+        (FIRST + timedelta(days=1), "USD"): 20,
+    }
+    report = services.costs.cost("project", "recsys", _period())
+    assert report.primary.total == 18  # two days of 4 + 5 shared
+
+
+def _period():
+    from bot.domain.periods import Period
+
+    return Period(date(2024, 9, 1), date(2024, 9, 30), "2024-09")
