@@ -62,3 +62,49 @@ def _period():
     from bot.domain.periods import Period
 
     return Period(date(2024, 9, 1), date(2024, 9, 30), "2024-09")
+
+
+def test_a_fixed_split_among_many_receivers_is_stored_and_named(store, tmp_path):
+    """Weights for forty teams: the stored method fits its column on PostgreSQL too, and
+    still says it is a fixed split with its largest weights."""
+    weights = {f"analytics-team-{n:02d}": 1 for n in range(40)}
+    config = write_config(
+        tmp_path / "costbot.yml",
+        [
+            {
+                "name": "platform",
+                "match": {"project": "shared-platform"},
+                "split": "fixed",
+                "weights": weights,
+            }
+        ],
+    )
+    services = store.build(config)
+    services.ingest.ingest([write_focus_csv(tmp_path / "a.csv", _month_rows(1), WITH_PERIOD)])
+    report = services.shared.reallocate()
+
+    assert report.moved["platform"]["USD"] == 10
+    methods = {r.method for r in split_rows(services)}
+    assert len(methods) == 1
+    (method,) = methods
+    assert method.startswith("fixed: analytics-team-00 2.5%, ")
+    assert len(method) <= 300
+    assert day_totals(allocated(services)) == {(FIRST, "USD"): 20}
+
+
+def test_a_rule_named_after_a_long_match_value_is_stored(store, tmp_path):
+    """A rule without a name is named after its match; a long project name still fits the
+    stored rule's column (64 characters) on PostgreSQL."""
+    long_name = "shared-platform-" + "x" * 80
+    rows = _month_rows(1)
+    for row in rows:
+        row["Tags"] = row["Tags"].replace("shared-platform", long_name)
+    config = write_config(
+        tmp_path / "costbot.yml", [{"match": {"project": long_name}, "split": "even"}]
+    )
+    services = store.build(config)
+    services.ingest.ingest([write_focus_csv(tmp_path / "a.csv", rows, WITH_PERIOD)])
+
+    (rule,) = {r.rule for r in split_rows(services)}
+    assert long_name.startswith(rule) and len(rule) <= 64
+    assert day_totals(allocated(services)) == {(FIRST, "USD"): 20}
