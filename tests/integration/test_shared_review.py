@@ -4,12 +4,14 @@ and PostgreSQL: an ingest that removes the last days of the store takes their sp
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from tests.helpers import FOCUS_HEADER, write_focus_csv
 from tests.integration.shared_data import allocated, day_totals, split_rows, write_config
 
 WITH_PERIOD = [*FOCUS_HEADER, "BillingPeriodStart"]
 FIRST = date(2024, 9, 1)
+PROJECT_ROWS = ("fraud-detection", "recsys", "search", "shared-platform")
 
 
 def _month_rows(days: int) -> list[dict]:
@@ -108,3 +110,48 @@ def test_a_rule_named_after_a_long_match_value_is_stored(store, tmp_path):
     (rule,) = {r.rule for r in split_rows(services)}
     assert long_name.startswith(rule) and len(rule) <= 64
     assert day_totals(allocated(services)) == {(FIRST, "USD"): 20}
+
+
+def test_the_chargeback_csv_rows_add_up_to_the_bill_as_printed(store, tmp_path):
+    """$10 of platform split evenly among three projects is three shares of 3.333333333..:
+    printed in cents, the rows' totals still add up to the bill the check line prints."""
+    import csv
+    import io
+
+    from bot.cli_chargeback_render import CHECK_VALUE, chargeback_csv, chargeback_markdown
+    from bot.cli_report import _chargeback_service
+    from bot.domain.chargeback import Month
+
+    rows = _month_rows(1)
+    rows.append(
+        rows[-1]
+        | {
+            "ResourceId": "i-search",
+            "Tags": '{"project": "search"}',
+            "BilledCost": "5",
+            "EffectiveCost": "5",
+            "ListCost": "5",
+        }
+    )
+    config = write_config(
+        tmp_path / "costbot.yml",
+        [{"name": "platform", "match": {"project": "shared-platform"}, "split": "even"}],
+    )
+    services = store.build(config)
+    services.ingest.ingest([write_focus_csv(tmp_path / "a.csv", rows, WITH_PERIOD)])
+    report = _chargeback_service(services).report(Month(2024, 9), "project")
+
+    lines = list(csv.DictReader(io.StringIO(chargeback_csv(report))))
+    (check,) = [line for line in lines if line["value"] == CHECK_VALUE]
+    totals = [Decimal(line["total"]) for line in lines if line["value"] != CHECK_VALUE]
+    assert check["bill"] == check["total"] == "25.00" and check["check"] == "ok"
+    assert sum(totals) == Decimal("25.00")
+    # Each row within a cent of its exact total: 9.333333334, 8.333333333, 7.333333333, 0.
+    assert sorted(totals) == [Decimal("0.00"), Decimal("7.33"), Decimal("8.33"), Decimal("9.34")]
+    markdown = chargeback_markdown(report)
+    shown = [
+        Decimal(line.split("|")[-4].strip())
+        for line in markdown.splitlines()
+        if line.split("|")[1:2] and line.split("|")[1].strip() in PROJECT_ROWS
+    ]
+    assert sum(shown) == Decimal("25.00")
