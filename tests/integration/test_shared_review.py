@@ -155,3 +155,30 @@ def test_the_chargeback_csv_rows_add_up_to_the_bill_as_printed(store, tmp_path):
         if line.split("|")[1:2] and line.split("|")[1].strip() in PROJECT_ROWS
     ]
     assert sum(shown) == Decimal("25.00")
+
+
+def test_a_receiver_with_no_bill_of_its_own_can_be_asked_about(store, tmp_path):
+    """A fixed weight names a project that has no cost of its own: `top project` lists what
+    it received, and `/cost project research` answers it instead of "unknown name"."""
+    config = write_config(
+        tmp_path / "costbot.yml",
+        [
+            {
+                "name": "platform",
+                "match": {"project": "shared-platform"},
+                "split": "fixed",
+                "weights": {"fraud-detection": 1, "Research": 1},
+            }
+        ],
+    )
+    services = store.build(config)
+    services.ingest.ingest([write_focus_csv(tmp_path / "a.csv", _month_rows(1), WITH_PERIOD)])
+
+    top = services.costs.top("project", _period())
+    assert {row.name: row.cost for row in top.primary.rows}["research"] == 5
+    report = services.costs.cost("project", "Research", _period())
+    assert report.name == "research"
+    assert report.primary.total == 5
+    assert [(s.rule, s.origin, s.cost) for s in report.primary.shared_in] == [
+        ("platform", "shared-platform", 5)
+    ]
