@@ -182,3 +182,35 @@ def test_a_receiver_with_no_bill_of_its_own_can_be_asked_about(store, tmp_path):
     assert [(s.rule, s.origin, s.cost) for s in report.primary.shared_in] == [
         ("platform", "shared-platform", 5)
     ]
+
+
+def test_a_report_whose_post_failed_is_posted_again_not_called_posted(store, tmp_path):
+    """The outbox gave up on a post (costbot was not in the channel, say): asking again to
+    post the same report queues it again, rather than answer that it was already posted."""
+    from sqlalchemy import update
+
+    from bot.cli_report import _chargeback_service, describe
+    from bot.domain.chargeback import Month
+    from storage.db import make_session_factory
+    from storage.models import OutboxMessage
+    from storage.repositories.report_outbox import SqlReportOutbox
+
+    services = store.services
+    services.ingest.ingest([write_focus_csv(tmp_path / "a.csv", _month_rows(1), WITH_PERIOD)])
+    charges = _chargeback_service(services)
+    report = charges.report(Month(2024, 9), "project")
+    outbox = SqlReportOutbox(make_session_factory(services.engine))
+
+    first = charges.post(report, "#finance", describe, outbox)
+    assert first.status == "pending"
+    with services.engine.begin() as connection:
+        connection.execute(
+            update(OutboxMessage).values(status="failed", attempts=5, last_error="not_in_channel")
+        )
+    again = charges.post(report, "#finance", describe, outbox)
+    assert again.status == "pending" and again.key == first.key
+    assert outbox.status(first.key) == "pending"
+    # Once sent, the same report is posted once.
+    with services.engine.begin() as connection:
+        connection.execute(update(OutboxMessage).values(status="sent"))
+    assert charges.post(report, "#finance", describe, outbox).status == "already_posted"
