@@ -149,6 +149,7 @@ class SharedCostService:
         for rule, rule_pieces in pieces:
             usage = self._usage(rule, dimension, start, end)
             weights: dict[_DayCurrency, DayWeights] = {}
+            fallback: set[date] = set()  # days, whatever their currencies
             for piece in rule_pieces:
                 slot = (piece.day, piece.currency)
                 if slot not in weights:
@@ -156,10 +157,12 @@ class SharedCostService:
                         rule, direct.get(slot, {}), usage.get(piece.day) if usage else None
                     )
                     if weights[slot].method != rule.describe_method():
-                        report.fallback_days[rule.name] = report.fallback_days.get(rule.name, 0) + 1
+                        fallback.add(piece.day)
                 split = split_piece(rule, piece, weights[slot])
                 entries += split
                 _count(report, rule.name, split, self._basis)
+            if fallback:
+                report.fallback_days[rule.name] = len(fallback)
         return entries
 
     def _direct_cost(
