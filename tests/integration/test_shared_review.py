@@ -214,3 +214,44 @@ def test_a_report_whose_post_failed_is_posted_again_not_called_posted(store, tmp
     with services.engine.begin() as connection:
         connection.execute(update(OutboxMessage).values(status="sent"))
     assert charges.post(report, "#finance", describe, outbox).status == "already_posted"
+
+
+def test_cli_answers_after_a_rule_change_use_the_new_rules(store, tmp_path, monkeypatch):
+    """`costbot cost` and `costbot top` with a config whose rules changed answer with the new
+    split (as the bot does at start), not with the split of the old rules."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.setenv("COSTBOT_DATABASE_URL", store.url)
+    monkeypatch.setenv("COSTBOT_TODAY", "2024-09-30")
+    platform = {"name": "platform", "match": {"project": "shared-platform"}}
+    old = write_config(tmp_path / "old.yml", [platform | {"split": "even"}])
+    store.build(old).ingest.ingest(
+        [write_focus_csv(tmp_path / "a.csv", _month_rows(1), WITH_PERIOD)]
+    )
+    new = write_config(
+        tmp_path / "new.yml", [platform | {"split": "fixed", "weights": {"recsys": 1}}]
+    )
+    runner = CliRunner()
+    asked = ["cost", "project", "recsys", "--period", "2024-09", "--json", "--config", str(new)]
+    result = runner.invoke(app, asked)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["shared"] == [
+        {
+            "rule": "platform",
+            "from": "shared-platform",
+            "method": "fixed: recsys 100%",
+            "cost": 10.0,
+        }
+    ]
+    assert body["total"] == 14.0
+    top = runner.invoke(
+        app, ["top", "project", "--period", "2024-09", "--json", "--config", str(old)]
+    )
+    assert top.exit_code == 0, top.output
+    rows = {row["name"]: row["cost"] for row in json.loads(top.stdout)["rows"]}
+    assert rows["recsys"] == 9.0 and rows["fraud-detection"] == 11.0
