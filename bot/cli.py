@@ -166,6 +166,7 @@ def cost(
 ) -> None:
     """What NAME cost over a period: total, change, top services and resources, daily."""
     services = _services(config)
+    _answer_with_current_rules(services, shared)
     parsed = _run(lambda: parse_period(period, services.costs.today()))
     report = _run(lambda: services.costs.cost(dimension.lower(), name, parsed, shared=shared))
     typer.echo(json.dumps(cost_report_json(report)) if as_json else render_cost_report(report))
@@ -182,9 +183,17 @@ def top(
 ) -> None:
     """The values of DIMENSION that cost the most; unallocated cost is always listed."""
     services = _services(config)
+    _answer_with_current_rules(services, shared)
     parsed = _run(lambda: parse_period(period, services.costs.today()))
     report = _run(lambda: services.costs.top(dimension.lower(), parsed, limit, shared=shared))
     typer.echo(json.dumps(top_report_json(report)) if as_json else render_top_report(report))
+
+
+def _answer_with_current_rules(services: Services, shared: bool) -> None:
+    """Each command is a start: a split made by other rules than this config's is made
+    again first, so the answer says the shared cost the configured rules give."""
+    if shared:
+        _run(lambda: reallocate_if_needed(services.shared))
 
 
 @app.command()

@@ -29,8 +29,8 @@ def chargeback_csv(report: ChargebackReport) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(csv_header(report))
     for section in report.sections:
-        for row in section.rows:
-            writer.writerow(_csv_row(report, row))
+        for row, total in zip(section.rows, section.cent_totals, strict=True):
+            writer.writerow(_csv_row(report, row, total))
     for section in report.sections:
         writer.writerow(_csv_check(report, section))
     return out.getvalue()
@@ -54,7 +54,7 @@ def csv_header(report: ChargebackReport) -> list[str]:
     ]
 
 
-def _csv_row(report: ChargebackReport, row: ChargebackRow) -> list[str]:
+def _csv_row(report: ChargebackReport, row: ChargebackRow, total: Decimal) -> list[str]:
     return [
         report.month.label,
         report.dimension,
@@ -64,7 +64,7 @@ def _csv_row(report: ChargebackReport, row: ChargebackRow) -> list[str]:
         *(_money(row.received.get(rule, Decimal(0))) for rule in report.rules),
         _money(row.shared_received),
         _money(row.given),
-        _money(row.total),
+        _money(total),  # in cents that add up to the bill (see CurrencySection.cent_totals)
         _percent(row.share),
         _percent(row.change),
         "",
@@ -121,21 +121,25 @@ def chargeback_json(report: ChargebackReport) -> dict[str, Any]:
         "data_through": report.data_through.isoformat() if report.data_through else None,
         "complete": report.complete,
         "rules": list(report.rules),
-        "rows": [_json_row(row) for row in report.rows],
+        "rows": [
+            _json_row(row, total)
+            for section in report.sections
+            for row, total in zip(section.rows, section.cent_totals, strict=True)
+        ],
         "checks": [_json_check(section) for section in report.sections],
         "ok": report.ok,
         "notes": list(report.notes),
     }
 
 
-def _json_row(row: ChargebackRow) -> dict[str, Any]:
+def _json_row(row: ChargebackRow, total: Decimal) -> dict[str, Any]:
     return {
         "name": row.name,
         "currency": row.currency,
         "direct": cents_number(row.direct),
         "shared_received": {rule: cents_number(cost) for rule, cost in row.received.items()},
         "shared_given": cents_number(row.given),
-        "total": cents_number(row.total),
+        "total": float(total),
         "share_percent": _json_percent(row.share),
         "change_percent": _json_percent(row.change),
         "previous_total": (
@@ -173,8 +177,8 @@ def chargeback_markdown(report: ChargebackReport) -> str:
         lines += ["", f"## {section.currency}", ""]
         lines.append(_md_line(_md_header(report, previous)))
         lines.append(_md_line(["---"] + ["---:"] * (len(_md_header(report, previous)) - 1)))
-        for row in section.rows:
-            lines.append(_md_line(_md_row(report, row)))
+        for row, total in zip(section.rows, section.cent_totals, strict=True):
+            lines.append(_md_line(_md_row(report, row, total)))
         lines += ["", check_sentence(section)]
     return "\n".join(lines) + "\n"
 
@@ -205,13 +209,13 @@ def _md_header(report: ChargebackReport, previous: str) -> list[str]:
     ]
 
 
-def _md_row(report: ChargebackReport, row: ChargebackRow) -> list[str]:
+def _md_row(report: ChargebackReport, row: ChargebackRow, total: Decimal) -> list[str]:
     return [
         row.name,
         _money(row.direct),
         *(_money(row.received.get(rule, Decimal(0))) for rule in report.rules),
         _money(row.given),
-        _money(row.total),
+        _money(total),
         f"{row.share:.1f}%" if row.share is not None else "",
         _md_change(row),
     ]

@@ -12,6 +12,7 @@ from bot.domain.allocation import TAG_DIMENSIONS, normalise_tag_key, normalise_t
 from bot.domain.shared.rules import (
     OPENCOST_USAGE_UNITS,
     RECEIVING_DIMENSIONS,
+    RULE_NAME_CHARS,
     SharedMatch,
     SharedRule,
     SplitMethod,
@@ -67,7 +68,7 @@ class SharedRuleConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=64)
+    name: str | None = Field(default=None, min_length=1, max_length=RULE_NAME_CHARS)
     match: dict[str, Any]
     split: SplitMethod
     among: str | list[str] | dict[str, list[str]] = "project"
@@ -178,9 +179,10 @@ def _match(raw: dict[str, Any]) -> SharedMatch:
 
 
 def _default_name(match: dict[str, Any], index: int) -> str:
+    # Cut to what a stored rule name holds: a long project name still names its rule.
     for value in match.values():
         if isinstance(value, str) and value.strip():
-            return value.strip().lower()
+            return value.strip().lower()[:RULE_NAME_CHARS].strip()
     return f"rule {index}"
 
 

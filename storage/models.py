@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from bot.domain.allocation import DIMENSIONS
 from bot.domain.cost_rows import COST_KEY_FIELD_LENGTHS as _LENGTHS
 from bot.domain.cost_rows import DIMENSION_VALUE_LENGTH, PARTITION_CHARS
+from bot.domain.shared.rules import METHOD_CHARS, RULE_NAME_CHARS
 from storage.types import ExactDecimal, UtcDateTime
 
 # BIGINT ids on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
@@ -502,8 +503,8 @@ class SharedCostRow(Base):
     currency: Mapped[str] = mapped_column(String(_LENGTHS["currency"]))
     billed_cost: Mapped[Decimal]
     effective_cost: Mapped[Decimal]
-    rule: Mapped[str] = mapped_column(String(64))
-    method: Mapped[str] = mapped_column(String(300))
+    rule: Mapped[str] = mapped_column(String(RULE_NAME_CHARS))
+    method: Mapped[str] = mapped_column(String(METHOD_CHARS))
     role: Mapped[str] = mapped_column(String(8))
 
     __table_args__ = (

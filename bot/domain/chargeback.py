@@ -14,10 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from bot.domain.allocation import DIMENSIONS, UNALLOCATED
-from bot.domain.money import ZERO, percent_change
+from bot.domain.money import CENT, ZERO, percent_change, to_cents
 from bot.domain.shared.split import Role
 
 PERCENT = Decimal("0.1")
@@ -139,6 +139,22 @@ class CurrencySection:
         if self.previous_bill is None:
             return None
         return _percent(percent_change(self.check.bill, self.previous_bill))
+
+    @property
+    def cent_totals(self) -> tuple[Decimal, ...]:
+        """Each row's total in cents, as printed: the cents add up to the rows' total in
+        cents (the bill, when the check is ok), each within a cent of the exact total.
+
+        Rounding every row on its own would not: $10 split evenly three ways prints 3.33
+        three times. The cents short go to the rows with the largest remainders.
+        """
+        totals = [row.total for row in self.rows]
+        cents = [total.quantize(CENT, rounding=ROUND_FLOOR) for total in totals]
+        short = int((to_cents(self.check.rows_total) - sum(cents, ZERO)) / CENT)
+        by_remainder = sorted(range(len(totals)), key=lambda i: (cents[i] - totals[i], i))
+        for index in by_remainder[:short]:
+            cents[index] += CENT
+        return tuple(cents)
 
 
 @dataclass(frozen=True)

@@ -104,14 +104,20 @@ class SharedCostService:
                 start or date.min, end or date.max, [], self.fingerprint()
             )
             return ReallocationReport(start, end, len(self._rules), 0, version=state.version)
-        first, last = max(start or stored[0], stored[0]), min(end or stored[1], stored[1])
-        if first > last:  # nothing stored in the days asked: nothing to split
-            first = last = start or stored[0]
+        # The stored split is dropped over every day asked (all of it when none are), not only
+        # the days still stored: an ingest that removed the store's first or last days takes
+        # their split with them.
+        drop = (start or date.min, end or date.max)
+        first, last = max(drop[0], stored[0]), min(drop[1], stored[1])
         entries: list[SharedEntry] = []
+        stored_asked = first <= last
+        if not stored_asked:  # nothing stored in the days asked: nothing to split
+            first, last = start or stored[0], end or stored[1]
         report = ReallocationReport(first, last, len(self._rules), 0)
         for dimension, rules in _by_dimension(self._rules).items():
-            entries += self._split_dimension(dimension, rules, first, last, report)
-        state = self._store.replace_allocations(first, last, entries, self.fingerprint())
+            if stored_asked:
+                entries += self._split_dimension(dimension, rules, first, last, report)
+        state = self._store.replace_allocations(*drop, entries, self.fingerprint())
         return ReallocationReport(
             first,
             last,
@@ -143,6 +149,7 @@ class SharedCostService:
         for rule, rule_pieces in pieces:
             usage = self._usage(rule, dimension, start, end)
             weights: dict[_DayCurrency, DayWeights] = {}
+            fallback: set[date] = set()  # days, whatever their currencies
             for piece in rule_pieces:
                 slot = (piece.day, piece.currency)
                 if slot not in weights:
@@ -150,10 +157,12 @@ class SharedCostService:
                         rule, direct.get(slot, {}), usage.get(piece.day) if usage else None
                     )
                     if weights[slot].method != rule.describe_method():
-                        report.fallback_days[rule.name] = report.fallback_days.get(rule.name, 0) + 1
+                        fallback.add(piece.day)
                 split = split_piece(rule, piece, weights[slot])
                 entries += split
                 _count(report, rule.name, split, self._basis)
+            if fallback:
+                report.fallback_days[rule.name] = len(fallback)
         return entries
 
     def _direct_cost(

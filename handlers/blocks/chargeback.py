@@ -66,7 +66,8 @@ def _currency_blocks(report: ChargebackReport, section: CurrencySection) -> list
     title = f"*{section.currency}*: {bill} this month{change}, {len(section.rows):,} rows"
     rows = section.rows[:ROWS_SHOWN]
     table = [_table_line("", "total", "share", "change")]
-    table += [_row_line(row) for row in rows]
+    # Totals in cents that add up to the bill, as in the CSV.
+    table += [_row_line(row, total) for row, total in zip(rows, section.cent_totals, strict=False)]
     hidden = len(section.rows) - len(rows)
     lines = "\n".join(table)
     text = f"{title}\n```\n{lines}\n```"
@@ -75,14 +76,14 @@ def _currency_blocks(report: ChargebackReport, section: CurrencySection) -> list
     return [_section(text[:MAX_SECTION_TEXT]), _context([_check(section)])]
 
 
-def _row_line(row: ChargebackRow) -> str:
+def _row_line(row: ChargebackRow, total: Decimal) -> str:
     name = truncate(one_line(row.name).strip(), NAME_WIDTH)
     share = f"{row.share:.1f}%" if row.share is not None else ""
     if row.change is not None:
         change = f"{row.change:+.1f}%"
     else:
         change = "new" if row.previous_total is None else ""
-    return _table_line(name, format_money(row.total, row.currency), share, change)
+    return _table_line(name, format_money(total, row.currency), share, change)
 
 
 def _table_line(name: str, total: str, share: str, change: str) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.cost_rows import COST_BASES, COST_KEY_FIELDS
 from bot.domain.reports import SourceFreshness
+from bot.domain.shared.split import Role
 from bot.services.ports import CostFilter
 from storage.bulk import SQLITE_TOO_LARGE, is_sqlite_overflow
 from storage.db import SchemaMissingError, restore_missing_schema
@@ -34,6 +35,7 @@ from storage.models import (
     CostRollup,
     DimensionValue,
     IngestRun,
+    SharedCostRow,
 )
 from storage.repositories.shared_parts import SqlSharedParts, shared_rows, splits
 
@@ -178,6 +180,8 @@ class SqlCostStore(SqlSharedParts):
         )
         with self._sessions() as session:
             matches = list(session.scalars(query.order_by(DimensionValue.value)))
+            if not matches and splits(dimension):
+                matches = [v for v in [session.scalar(_receiver(dimension, folded))] if v]
         # An exact spelling beats another value that differs only in case.
         return name.strip() if name.strip() in matches else (matches[0] if matches else None)
 
@@ -221,6 +225,20 @@ class SqlCostStore(SqlSharedParts):
         )
         with self._sessions() as session:
             return [SourceFreshness(*row) for row in session.execute(query)]
+
+
+def _receiver(dimension: str, folded: str) -> Select[Any]:
+    """A value that only received shared cost (a fixed weight or a usage file names it, it
+    has no bill of its own): one row of `ix_cost_shared_value_day`. Split values are folded."""
+    return (
+        select(SharedCostRow.value)
+        .where(
+            SharedCostRow.dimension == dimension,
+            SharedCostRow.value == folded,
+            SharedCostRow.role == Role.IN.value,
+        )
+        .limit(1)
+    )
 
 
 def _is_usage() -> ColumnElement[bool]:

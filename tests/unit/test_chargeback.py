@@ -214,6 +214,11 @@ def test_rows_add_up_to_the_bill_whatever_is_shared(direct_rows, moved):
     report = _report(MonthCosts(direct, shared, bill, {}))
     assert report.ok
     assert {s.currency for s in report.sections} == set(bill)
+    # As printed, in cents: the rows still add up to the bill, each within a cent.
+    for section in report.sections:
+        cents = section.cent_totals
+        assert sum(cents, D(0)) == section.check.bill.quantize(D("0.01"), rounding="ROUND_HALF_UP")
+        assert all(abs(c - r.total) < D("0.01") for c, r in zip(cents, section.rows, strict=True))
 
 
 # -- renderers -----------------------------------------------------------------------------

@@ -22,6 +22,11 @@ OPENCOST_USAGE_UNITS: dict[str, tuple[str, str]] = {
     "gpu_hours": ("GPU-Hours", "GPU hours"),
     "cpu_core_hours": ("Core-Hours", "CPU core hours"),
 }
+# How long the stored description of a split may be (`cost_shared_daily.method`); a fixed
+# split's weights are named until they would pass it, less room for a fallback's reason.
+METHOD_CHARS = 300
+RULE_NAME_CHARS = 64  # a rule's name, stored with every line of its split
+_FIXED_CHARS = METHOD_CHARS - 60
 # Dimensions that may receive shared cost: the tag dimensions (billing fields are facts, not
 # owners).
 RECEIVING_DIMENSIONS: tuple[str, ...] = TAG_DIMENSIONS
@@ -151,11 +156,23 @@ class SharedRule:
             return f"usage: {self.usage.describe()}"
         if method is SplitMethod.FIXED:
             total = sum(self.weights.values())
-            shares = ", ".join(
-                f"{name} {_percent(weight / total)}" for name, weight in self.weights.items()
-            )
-            return f"fixed: {shares}"
+            shares = [f"{name} {_percent(weight / total)}" for name, weight in self.weights.items()]
+            return "fixed: " + _named_until(shares, _FIXED_CHARS - len("fixed: "))
         return method.value
+
+
+def _named_until(items: list[str], limit: int) -> str:
+    """`a, b, c` while it fits in `limit`; then `a, b and 8 more`."""
+    text = ", ".join(items)
+    if len(text) <= limit:
+        return text
+    shown = [items[0][: limit // 2]]
+    for index, item in enumerate(items[1:], start=1):
+        more = f" and {len(items) - index - 1} more" if index + 1 < len(items) else ""
+        if len(", ".join([*shown, item])) + len(more) > limit:
+            return ", ".join(shown) + f" and {len(items) - index} more"
+        shown.append(item)
+    return ", ".join(shown)
 
 
 def _percent(share: Decimal) -> str:
