@@ -143,6 +143,25 @@ def test_project_cost_answer_shows_a_dollar_total(world, page):
     screenshot(page, "sandbox-fraud-detection.png")
 
 
+def test_a_project_answer_says_how_much_shared_cost_it_includes_and_direct_leaves_it_out(
+    world, page
+):
+    answer = ask(page, world, "/cost project recsys")
+
+    expect(answer).to_contain_text("Includes $")
+    expect(answer).to_contain_text("platform (proportional)")
+    expect(answer).to_contain_text("gpu-pool (")
+    expect(answer).to_contain_text("usage: GPU hours")
+    screenshot(page, "sandbox-shared-cost.png")
+
+    giver = ask(page, world, "/cost project gpu-pool")
+    expect(giver).to_contain_text("of its cost is shared among 4 projects by rule gpu-pool")
+
+    direct = ask(page, world, "/cost project recsys direct")
+    expect(direct).to_contain_text("Direct cost, as billed: no shared cost is split in or out.")
+    expect(direct).not_to_contain_text("Includes $")
+
+
 def test_the_key_leaves_the_address_bar_and_a_reload_keeps_working(world, page):
     open_fraud_detection(page, world)
     assert "key=" not in page.url  # a copied link does not carry the key
