@@ -20,6 +20,7 @@ from bot.cli_digests import digest_app
 from bot.cli_idle import audit, idle_app
 from bot.cli_options import ConfigOption, JsonOption
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
+from bot.cli_report import report
 from bot.cli_shared import reallocate
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
@@ -50,6 +51,7 @@ app.add_typer(digest_app, name="digest")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(idle_app, name="idle")
 app.command("audit")(audit)
+app.command("report")(report)
 app.command("reallocate")(reallocate)
 
 T = TypeVar("T")
@@ -71,6 +73,14 @@ PeriodOption = Annotated[
         "--period",
         "-p",
         help="today, yesterday, mtd, last-month, Nd, ytd, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD.",
+    ),
+]
+
+SharedOption = Annotated[
+    bool,
+    typer.Option(
+        "--shared/--no-shared",
+        help="Include shared cost split by allocation.shared (default); --no-shared: direct cost.",
     ),
 ]
 
@@ -147,13 +157,14 @@ def cost(
     dimension: Annotated[str, typer.Argument(help="project, team, owner, model, environment, ...")],
     name: Annotated[str, typer.Argument(help="The value, e.g. fraud-detection.")],
     period: PeriodOption = DEFAULT_PERIOD,
+    shared: SharedOption = True,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """What NAME cost over a period: total, change, top services and resources, daily."""
     services = _services(config)
     parsed = _run(lambda: parse_period(period, services.costs.today()))
-    report = _run(lambda: services.costs.cost(dimension.lower(), name, parsed))
+    report = _run(lambda: services.costs.cost(dimension.lower(), name, parsed, shared=shared))
     typer.echo(json.dumps(cost_report_json(report)) if as_json else render_cost_report(report))
 
 
@@ -162,13 +173,14 @@ def top(
     dimension: Annotated[str, typer.Argument(help="project, team, owner, model, service, ...")],
     period: PeriodOption = DEFAULT_PERIOD,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many values to list.")] = 10,
+    shared: SharedOption = True,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """The values of DIMENSION that cost the most; unallocated cost is always listed."""
     services = _services(config)
     parsed = _run(lambda: parse_period(period, services.costs.today()))
-    report = _run(lambda: services.costs.top(dimension.lower(), parsed, limit))
+    report = _run(lambda: services.costs.top(dimension.lower(), parsed, limit, shared=shared))
     typer.echo(json.dumps(top_report_json(report)) if as_json else render_top_report(report))
 
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from bot.domain.completeness import completeness_note
 from bot.domain.money import percent_change, to_cents
-from bot.domain.reports import CostReport, TopReport
+from bot.domain.reports import CostReport, CurrencyCost, TopReport
+from bot.domain.shared.wording import DIRECT_NOTE, shared_sentences, top_shared_sentence
 from bot.services.ingest import IngestSummary
 from bot.services.ingest_warnings import null_cost_warnings
 
@@ -29,9 +30,10 @@ def _change(current: Decimal, previous: Decimal) -> str:
 def render_cost_report(report: CostReport) -> str:
     period = report.period
     lines = [f"{report.dimension} {report.name}: {period.label} ({period.start} .. {period.end})"]
-    for part in report.currencies:
+    for index, part in enumerate(report.currencies):
         lines.append(f"  total          {money(part.total, part.currency)}")
         lines.append(f"  change         {_change(part.total, part.previous_total)}")
+        lines.extend(f"  {line}" for line in _shared_lines(report, part, first=index == 0))
         if part.by_service:
             lines.append("  top services")
             lines.extend(
@@ -59,9 +61,20 @@ def render_top_report(report: TopReport) -> str:
                 f"  {money(part.other.cost, part.currency):>18}  ({part.other.count} more)"
             )
         lines.append(f"  {money(part.total, part.currency):>18}  total")
+        if not report.shared and part is report.currencies[0]:
+            lines.append(f"  {DIRECT_NOTE}")
+        note = top_shared_sentence(part, report.dimension, lambda a, c=part.currency: money(a, c))
+        if report.shared and note:
+            lines.append(f"  {note}")
     lines.append(_footer(report.cost_basis, report.tag_keys, report.data_through))
     lines.extend(_completeness(report))
     return "\n".join(lines)
+
+
+def _shared_lines(report: CostReport, part: CurrencyCost, *, first: bool) -> list[str]:
+    if not report.shared:
+        return [DIRECT_NOTE] if first else []
+    return shared_sentences(part, report.dimension, lambda amount: money(amount, part.currency))
 
 
 def _completeness(report: CostReport | TopReport) -> list[str]:

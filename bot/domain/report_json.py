@@ -7,7 +7,13 @@ from typing import Any
 from bot.domain.completeness import incomplete_from, provisional_in
 from bot.domain.money import cents_number
 from bot.domain.periods import Period
-from bot.domain.reports import CostReport, CurrencyCost, CurrencyRanking, TopReport
+from bot.domain.reports import (
+    CostReport,
+    CurrencyCost,
+    CurrencyRanking,
+    SharedShare,
+    TopReport,
+)
 
 
 def _completeness(report: CostReport | TopReport) -> dict[str, Any]:
@@ -40,7 +46,25 @@ def _currency_cost(part: CurrencyCost) -> dict[str, Any]:
             {"id": r.id, "name": r.name, "cost": cents_number(r.cost)} for r in part.top_resources
         ],
         "daily": [{"date": d.date.isoformat(), "cost": cents_number(d.cost)} for d in part.daily],
+        "shared": _shared(part.shared_in),
+        "shared_given": [
+            {
+                "rule": g.rule,
+                "method": g.method,
+                "cost": cents_number(g.cost),
+                "receivers": g.receivers,
+            }
+            for g in part.shared_out
+        ],
     }
+
+
+def _shared(parts: tuple[SharedShare, ...]) -> list[dict[str, Any]]:
+    """`shared`: the shared cost a number includes, per rule, origin (`from`) and method."""
+    return [
+        {"rule": s.rule, "from": s.origin, "method": s.method, "cost": cents_number(s.cost)}
+        for s in parts
+    ]
 
 
 def cost_report_json(report: CostReport) -> dict[str, Any]:
@@ -51,6 +75,7 @@ def cost_report_json(report: CostReport) -> dict[str, Any]:
         "period": _period(report.period),
         "previous_period": _period(report.previous_period),
         "cost_basis": report.cost_basis,
+        "direct": not report.shared,
         "tag_keys": list(report.tag_keys),
         **_currency_cost(report.primary),
         "data_through": report.data_through.isoformat() if report.data_through else None,
@@ -65,6 +90,7 @@ def _ranking(part: CurrencyRanking) -> dict[str, Any]:
         "rows": [{"name": row.name, "cost": cents_number(row.cost)} for row in part.rows],
         "other": {"count": part.other.count, "cost": cents_number(part.other.cost)},
         "total": cents_number(part.total),
+        "shared": _shared(part.shared),
     }
 
 
@@ -73,6 +99,7 @@ def top_report_json(report: TopReport) -> dict[str, Any]:
         "dimension": report.dimension,
         "period": _period(report.period),
         "cost_basis": report.cost_basis,
+        "direct": not report.shared,
         **_ranking(report.primary),
         "data_through": report.data_through.isoformat() if report.data_through else None,
         **_completeness(report),

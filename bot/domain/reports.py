@@ -29,8 +29,34 @@ class DailyCost:
 
 
 @dataclass(frozen=True)
+class SharedShare:
+    """Shared cost in an answer: what one rule moved from one origin (where it was billed,
+    None: unallocated) by one method ("proportional", "usage: GPU hours"); cost positive."""
+
+    rule: str
+    origin: str | None
+    method: str
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class SharedGiven:
+    """Cost of the value asked about that one rule shared among `receivers` others."""
+
+    rule: str
+    method: str
+    cost: Decimal  # positive: what left this value
+    receivers: int
+
+
+@dataclass(frozen=True)
 class CurrencyCost:
-    """The answer for one currency: currencies are never added together."""
+    """The answer for one currency: currencies are never added together.
+
+    `shared_in`: shared cost the total includes (received); `shared_out`: cost billed here
+    that rules shared among others (not in the total); `kept`: cost a rule matched that stayed
+    here because nobody could receive it that day (in the total). All empty for direct cost.
+    """
 
     currency: str
     total: Decimal
@@ -38,6 +64,13 @@ class CurrencyCost:
     by_service: tuple[NamedCost, ...]
     top_resources: tuple[ResourceCost, ...]
     daily: tuple[DailyCost, ...]
+    shared_in: tuple[SharedShare, ...] = ()
+    shared_out: tuple[SharedGiven, ...] = ()
+    kept: tuple[SharedShare, ...] = ()
+
+    @property
+    def shared_total(self) -> Decimal:
+        return sum((part.cost for part in self.shared_in), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -54,6 +87,8 @@ class CostReport:
     # source calls estimated; see `bot.domain.completeness`.
     asked_on: date | None = None
     provisional_days: tuple[date, ...] = ()
+    # False: direct cost, as billed, with no shared cost split in or out (`direct`).
+    shared: bool = True
 
     @property
     def primary(self) -> CurrencyCost:
@@ -74,6 +109,12 @@ class CurrencyRanking:
     rows: tuple[NamedCost, ...]  # largest first, "(unallocated)" always among them
     other: OtherCost
     total: Decimal
+    # Shared cost the rows include under their receivers, per rule, origin and method.
+    shared: tuple[SharedShare, ...] = ()
+
+    @property
+    def shared_total(self) -> Decimal:
+        return sum((part.cost for part in self.shared), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -88,6 +129,7 @@ class TopReport:
     # source calls estimated; see `bot.domain.completeness`.
     asked_on: date | None = None
     provisional_days: tuple[date, ...] = ()
+    shared: bool = True  # False: direct cost (`direct`, `--no-shared`)
 
     @property
     def primary(self) -> CurrencyRanking:

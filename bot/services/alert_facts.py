@@ -41,6 +41,7 @@ class ThresholdFacts:
     percent_used: Decimal
     percent_elapsed: Decimal
     projected: Decimal | None
+    shared: Decimal = Decimal(0)  # shared cost received that `spent` includes
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ForecastFacts:
     projection: Projection
     previous_projection: Decimal | None  # the last alerted one this period, if any
     step_percent: Decimal
+    shared: Decimal = Decimal(0)  # shared cost received in the spend so far it projects from
 
 
 @dataclass(frozen=True)

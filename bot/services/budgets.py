@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from bot.domain.access import may_edit_budgets, may_snooze_alert
@@ -34,6 +35,8 @@ class BudgetLine:
     updated_by: str | None = None  # who set a Slack budget last
     # A Slack budget of the same scope that this config budget hides.
     hides_slack_budget: bool = False
+    # Shared cost (received under allocation.shared) that `status.spent` includes.
+    shared: Decimal = Decimal(0)
 
     @property
     def budget(self) -> Budget:
@@ -150,7 +153,8 @@ class BudgetService:
             spend.totals(budget.scope, start, day),
             projection.projected if projection else None,
         )
-        return BudgetLine(status, origin, projection, updated_by, hides)
+        shared = spend.received(budget.scope, start, day).get(budget.currency, Decimal(0))
+        return BudgetLine(status, origin, projection, updated_by, hides, shared)
 
     # -- changing -------------------------------------------------------------------------
 

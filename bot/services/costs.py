@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -21,11 +22,15 @@ from bot.domain.reports import (
     NamedCost,
     OtherCost,
     ResourceCost,
+    SharedGiven,
+    SharedShare,
     TopReport,
 )
+from bot.domain.shared.split import Role
 from bot.services.cache import DEFAULT_MAX_BYTES, AnswerCache
 from bot.services.freshness import Freshness
 from bot.services.ports import CostFilter, CostStore
+from bot.services.shared_ports import SharedPart
 
 T = TypeVar("T")
 TOP_RESOURCES = 10
@@ -79,25 +84,35 @@ class CostService:
         self.today = today
         self._cache = AnswerCache(store.data_version, max_bytes=cache_bytes) if cache else _NO_CACHE
 
-    def cost(self, dimension: str, name: str, period: Period) -> CostReport:
-        """Total, trend and breakdown of one dimension value over a period."""
-        key = ("cost", dimension, name.strip(), period, self.today())
-        return self._cache.get(key, lambda: self._cost(dimension, name, period))
+    def cost(self, dimension: str, name: str, period: Period, *, shared: bool = True) -> CostReport:
+        """Total, trend and breakdown of one dimension value over a period; with `shared`
+        (default) its allocated cost, saying what of it is shared; else its direct cost."""
+        key = ("cost", dimension, name.strip(), period, self.today(), shared)
+        return self._cache.get(key, lambda: self._cost(dimension, name, period, shared))
 
-    def top(self, dimension: str, period: Period, limit: int = 10) -> TopReport:
-        """The largest values of a dimension over a period; unallocated cost always shown."""
-        key = ("top", dimension, period, limit, self.today())
-        return self._cache.get(key, lambda: self._top(dimension, period, limit))
+    def top(
+        self, dimension: str, period: Period, limit: int = 10, *, shared: bool = True
+    ) -> TopReport:
+        """The largest values of a dimension over a period; unallocated cost always shown.
+        Shared cost is counted under its receivers (`shared=False`: direct cost)."""
+        key = ("top", dimension, period, limit, self.today(), shared)
+        return self._cache.get(key, lambda: self._top(dimension, period, limit, shared))
 
-    def _cost(self, dimension: str, name: str, period: Period) -> CostReport:
+    def _cost(self, dimension: str, name: str, period: Period, shared: bool) -> CostReport:
         _check_dimension(dimension)
         value = self._resolve(dimension, name)
         where = CostFilter(dimension, value)
         data_through = self._data_through()
         previous = _compared_span(period, data_through).previous()
         current = self._store.sum_cost(
-            period.start, period.end, self._basis, where=where, group_by=("day", "service_name")
+            period.start,
+            period.end,
+            self._basis,
+            where=where,
+            group_by=("day", "service_name"),
+            shared=shared,
         )
+        # Resources are facts: their cost is always direct.
         resources = self._store.sum_cost(
             period.start,
             period.end,
@@ -106,8 +121,12 @@ class CostService:
             group_by=("resource_id", "resource_name"),
             limit=TOP_RESOURCES,
         )
-        before = self._store.sum_cost(previous.start, previous.end, self._basis, where=where)
+        before = self._store.sum_cost(
+            previous.start, previous.end, self._basis, where=where, shared=shared
+        )
         currencies = self._cost_by_currency(current, resources, before, period, data_through)
+        if shared:
+            currencies = self._with_shared(currencies, dimension, value, period)
         return CostReport(
             dimension=dimension,
             name=value if value is not None else UNALLOCATED,
@@ -119,20 +138,66 @@ class CostService:
             data_through=data_through,
             asked_on=self.today(),
             provisional_days=self._freshness.provisional(period),
+            shared=shared,
         )
 
-    def _top(self, dimension: str, period: Period, limit: int) -> TopReport:
+    def _with_shared(
+        self,
+        currencies: tuple[CurrencyCost, ...],
+        dimension: str,
+        value: str | None,
+        period: Period,
+    ) -> tuple[CurrencyCost, ...]:
+        """Each currency's answer with what it received, gave away and kept under the rules."""
+        parts = self._store.shared_parts(period.start, period.end, self._basis, dimension, value)
+        if not parts:
+            return currencies
+        receivers = {}
+        if any(part.role is Role.OUT for part in parts):
+            receivers = self._store.shared_receivers(period.start, period.end, dimension, value)
+        answers = []
+        for currency in currencies:
+            given = _given(parts, currency.currency, receivers)
+            # A service whose cost was all shared away is not one of its services any more.
+            services = tuple(s for s in currency.by_service if s.cost or not given)
+            answers.append(
+                replace(
+                    currency,
+                    by_service=services,
+                    shared_in=_shares(parts, currency.currency, Role.IN),
+                    shared_out=given,
+                    kept=_shares(parts, currency.currency, Role.KEPT),
+                )
+            )
+        return tuple(answers)
+
+    def _top(self, dimension: str, period: Period, limit: int, shared: bool) -> TopReport:
         _check_dimension(dimension)
         if limit < 1:
             raise ValueError("limit must be at least 1")
         field = dimension_field(dimension)
-        rows = self._store.sum_cost(period.start, period.end, self._basis, group_by=(field,))
+        rows = self._store.sum_cost(
+            period.start, period.end, self._basis, group_by=(field,), shared=shared
+        )
+        parts = (
+            self._store.shared_parts(period.start, period.end, self._basis, dimension)
+            if shared
+            else []
+        )
+        # A value whose cost was all shared away is no row of its own: its cost is under its
+        # receivers. (Cost kept because nobody could receive it stays where it was, named.)
+        gave_all = {p.value for p in parts if p.role is Role.OUT}
         by_currency: dict[str, list[NamedCost]] = defaultdict(list)
         for value, currency, cost in rows:
+            if cost == 0 and value in gave_all:
+                continue
             by_currency[currency].append(
                 NamedCost(value if value is not None else UNALLOCATED, cost)
             )
-        rankings = [_ranking(currency, named, limit) for currency, named in by_currency.items()]
+        rankings = [
+            replace(_ranking(currency, named, limit), shared=_shares(parts, currency, Role.IN))
+            for currency, named in by_currency.items()
+        ]
         rankings.sort(key=lambda r: (-r.total, r.currency))
         return TopReport(
             dimension=dimension,
@@ -143,6 +208,7 @@ class CostService:
             data_through=self._data_through(),
             asked_on=self.today(),
             provisional_days=self._freshness.provisional(period),
+            shared=shared,
         )
 
     def _data_through(self) -> date | None:
@@ -234,6 +300,34 @@ def _daily_series(
         DailyCost(day, costs.get(day, ZERO))
         for day in (period.start + timedelta(days=i) for i in range(max(days, 0)))
     )
+
+
+def _shares(parts: list[SharedPart], currency: str, role: Role) -> tuple[SharedShare, ...]:
+    """The parts of one role and currency summed per rule, origin and method, largest first."""
+    summed: dict[tuple[str, str | None, str], Decimal] = defaultdict(Decimal)
+    for part in parts:
+        if part.role is role and part.currency == currency:
+            summed[(part.rule, part.origin, part.method)] += part.cost
+    shares = [
+        SharedShare(rule, origin, method, cost) for (rule, origin, method), cost in summed.items()
+    ]
+    return tuple(sorted((s for s in shares if s.cost), key=lambda s: (-s.cost, s.rule)))
+
+
+def _given(
+    parts: list[SharedPart], currency: str, receivers: dict[tuple[str, str], int]
+) -> tuple[SharedGiven, ...]:
+    """What the value gave away in one currency, per rule and method (as positive cost)."""
+    summed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for part in parts:
+        if part.role is Role.OUT and part.currency == currency:
+            summed[(part.rule, part.method)] -= part.cost
+    given = [
+        SharedGiven(rule, method, cost, receivers.get((rule, currency), 0))
+        for (rule, method), cost in summed.items()
+        if cost
+    ]
+    return tuple(sorted(given, key=lambda g: (-g.cost, g.rule)))
 
 
 def _ranking(currency: str, named: list[NamedCost], limit: int) -> CurrencyRanking:

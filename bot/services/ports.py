@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from bot.domain.reports import SourceFreshness
+from bot.services.shared_ports import SharedPart
 
 
 @dataclass(frozen=True)
@@ -140,12 +141,42 @@ class CostStore(Protocol):
         where: CostFilter | Sequence[CostFilter] | None = None,
         group_by: Sequence[str] = (),
         limit: int | None = None,
+        shared: bool = True,
     ) -> list[tuple[Any, ...]]:
         """Cost per (group_by values..., currency) for days start..end inclusive.
 
         Several filters must all hold. Rows come largest cost first; with `limit`, only that
         many of each currency.
+
+        `shared` (default): a question about the values of one dimension (one filter, or
+        grouped by it, by day and service at most) reads their allocated cost: what a rule
+        shared away is taken off where it was billed and added to its receivers, so the
+        dimension's total is unchanged. Finer questions (resources, several filters, by
+        source) are direct. `shared=False`: direct cost, as billed, always.
         """
+        ...
+
+    def shared_parts(
+        self,
+        start: date,
+        end: date,
+        basis: str,
+        dimension: str,
+        value: str | None = ...,
+    ) -> list[SharedPart]:
+        """As SharedCostStore.shared_parts; OUT parts are negative (cost given away)."""
+        ...
+
+    def shared_receivers(
+        self, start: date, end: date, dimension: str, origin: str | None
+    ) -> dict[tuple[str, str], int]:
+        """How many values received cost shared from `origin`, per (rule, currency)."""
+        ...
+
+    def shared_received_daily(
+        self, start: date, end: date, basis: str, dimension: str
+    ) -> list[tuple[date, str | None, str, Decimal]]:
+        """(day, value, currency, cost) of cost each value of `dimension` received per day."""
         ...
 
     def data_through(self) -> date | None:
@@ -166,7 +197,7 @@ class CostStore(Protocol):
         ...
 
     def data_version(self) -> Hashable:
-        """Changes whenever an ingest changes the stored cost."""
+        """Changes whenever an ingest changes the stored cost, and with every re-split."""
         ...
 
     def resolve_name(self, dimension: str, name: str) -> str | None:

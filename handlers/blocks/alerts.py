@@ -101,6 +101,13 @@ def _mentions(delivery: Delivery) -> str:
     )
 
 
+def _shared_note(shared: Decimal, money) -> str:
+    """` (includes $X shared cost)` when spend holds shared cost split in by the rules."""
+    if not shared:
+        return ""
+    return f" (includes {money(shared)} shared cost)"
+
+
 def _pct(value: Decimal) -> str:
     return f"{value:.0f}%"
 
@@ -125,10 +132,11 @@ def _threshold(f: ThresholdFacts) -> tuple[str, list[Block]]:
         "Look at the breakdown for what drives it; acknowledge when someone owns it, "
         "or snooze if it is expected."
     )
-    text = f"Budget alert: {happened}{lower}. {why}. {todo}"
+    shared = _shared_note(f.shared, money)
+    text = f"Budget alert: {happened}{lower}{shared}. {why}. {todo}"
     blocks: list[Block] = [
         _section(f":money_with_wings: *Budget alert: {scope} reached {f.threshold}%*"),
-        _section(f"{happened}{lower}."),
+        _section(f"{happened}{lower}{shared}."),
         _context([f"Why: {why}. Spend is the cost stored so far in {f.budget.currency}."]),
         _context([f"What to do: {todo}"]),
     ]
@@ -146,6 +154,8 @@ def _forecast(f: ForecastFacts) -> tuple[str, list[Block]]:
     )
     if f.previous_projection is not None:
         happened += f"; up from {money(f.previous_projection)} when last told"
+    if f.shared:
+        happened += f"; the spend so far includes {money(f.shared)} shared cost"
     why = (
         f"{p.basis.describe(p.spent, money)}; the range uses each kind of day's mean "
         "absolute deviation"

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.domain.money import ZERO
 from bot.domain.reports import CostReport, CurrencyCost, NamedCost, ResourceCost
-from handlers.blocks.elements import _header, _list_sections, _section
+from handlers.blocks.elements import _context, _header, _list_sections, _section
 from handlers.blocks.footer import _completeness_text, _finish
 from handlers.blocks.limits import (
     DETAILED_CURRENCIES,
@@ -18,6 +18,7 @@ from handlers.blocks.limits import (
     TOP_RESOURCES_SHOWN,
     TOP_SERVICES_SHOWN,
 )
+from handlers.blocks.shared import shared_mrkdwn, shared_texts
 from handlers.blocks.text import (
     _basis_text,
     _code,
@@ -67,6 +68,9 @@ def cost_report_text(report: CostReport) -> str:
         f"{_money_code(primary.total, primary.currency)}, "
         f"{format_change(primary.total, primary.previous_total, report.previous_period.label)}."
     )
+    shared = shared_texts(report, primary, first=True)
+    if shared:
+        line += " " + " ".join(shared)
     others = [format_money(p.total, p.currency) for p in report.currencies[1:]]
     if others:
         line += f" Also, reported separately: {', '.join(others)}."
@@ -85,6 +89,9 @@ def _currency_cost_blocks(
     change = format_change(part.total, part.previous_total, report.previous_period.label)
     was = f" (was {_money(part.previous_total, part.currency)})" if part.previous_total else ""
     blocks: list[Block] = [_section(f"{total}\n{escape_truncate(change, 200)}{was}")]
+    shared = shared_mrkdwn(shared_texts(report, part, first=first))
+    if shared:
+        blocks.append(_context([shared]))
     if part.total == 0 and not part.by_service and not part.top_resources:
         blocks.append(_section("_No cost recorded in this period._"))
         return blocks

@@ -19,6 +19,11 @@ COMMAND = "/cost"
 # Straight from the grammar's table of subcommands: a new subcommand is in the help at once.
 HELP_COMMANDS: tuple[tuple[str, str], ...] = tuple((s.usage, s.summary) for s in SUBCOMMANDS)
 HELP_EXAMPLES: tuple[str, ...] = tuple(s.example for s in SUBCOMMANDS)
+# Each modifier word once, with the subcommands it follows.
+HELP_MODIFIERS: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (m.word, m.summary, tuple(s.name for s in SUBCOMMANDS if m in s.modifiers))
+    for m in dict.fromkeys(m for s in SUBCOMMANDS for m in s.modifiers)
+)
 
 
 def build_unknown_name_blocks(
@@ -74,6 +79,7 @@ def build_help_blocks() -> list[Block]:
         [
             _header("How to ask costbot"),
             _section(f"*Commands*\n{commands}"),
+            *([_section(f"*Words*\n{_modifier_lines()}")] if HELP_MODIFIERS else []),
             _section(f"*Dimensions*\n{dimensions}"),
             _section(f"*Periods* (default `{DEFAULT_PERIOD}`)\n{_period_forms()}"),
             _section(f"*Examples*\n{examples}"),
@@ -87,7 +93,19 @@ def help_text() -> str:
     commands = "; ".join(f"{c} ({d})" for c, d in HELP_COMMANDS)
     periods = ", ".join(VALID_PERIOD_FORMS)
     examples = "\n".join(HELP_EXAMPLES)
-    return _fallback(f"costbot help: {commands}. Periods: {periods}.\nExamples:\n{examples}")
+    words = "".join(
+        f" Add `{word}` to a {' or '.join(names)} question: {summary}."
+        for word, summary, names in HELP_MODIFIERS
+    )
+    return _fallback(f"costbot help: {commands}.{words} Periods: {periods}.\nExamples:\n{examples}")
+
+
+def _modifier_lines() -> str:
+    return "\n".join(
+        f"`{escape_mrkdwn(word)}` after a {escape_mrkdwn(' or '.join(names))} question — "
+        f"{escape_mrkdwn(summary)}"
+        for word, summary, names in HELP_MODIFIERS
+    )
 
 
 def build_error_blocks(message: str, error_id: str | None) -> list[Block]:

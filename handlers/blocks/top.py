@@ -9,7 +9,13 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from bot.domain.allocation import UNALLOCATED
 from bot.domain.money import ZERO
 from bot.domain.reports import CurrencyRanking, NamedCost, TopReport
-from handlers.blocks.elements import _header, _list_sections, _pack_sections, _section
+from handlers.blocks.elements import (
+    _context,
+    _header,
+    _list_sections,
+    _pack_sections,
+    _section,
+)
 from handlers.blocks.footer import _completeness_text, _finish
 from handlers.blocks.limits import (
     DETAILED_CURRENCIES,
@@ -17,6 +23,7 @@ from handlers.blocks.limits import (
     SHORT_CHARS,
     TOP_ROWS_SHOWN,
 )
+from handlers.blocks.shared import shared_mrkdwn, top_shared_texts
 from handlers.blocks.text import (
     _basis_text,
     _fallback,
@@ -45,6 +52,9 @@ def build_top_report_blocks(
         if index:
             blocks.append(DividerBlock())
         blocks.extend(_ranking_blocks(ranking, several=several))
+        shared = shared_mrkdwn(top_shared_texts(report, ranking, first=index == 0))
+        if shared:
+            blocks.append(_context([shared]))
     rest = report.currencies[DETAILED_CURRENCIES:]
     if rest:
         blocks.append(DividerBlock())
@@ -69,6 +79,9 @@ def top_report_text(report: TopReport) -> str:
         f"Top {report.dimension} · {_period_text(report.period)}: {' | '.join(parts)}. "
         f"{_basis_text(report.cost_basis).capitalize()}; {_freshness(report.data_through)}."
     )
+    shared = top_shared_texts(report, report.primary, first=True)
+    if shared:
+        line += " " + " ".join(shared)
     return _fallback(line + _completeness_text(report))
 
 

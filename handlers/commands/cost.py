@@ -8,7 +8,9 @@ from handlers.commands.answer import Answer, Asked
 
 
 def answer_cost_query(query: CostQuery, asked: Asked) -> Answer:
-    report = asked.services.costs.cost(query.dimension, query.name, query.period)
+    report = asked.services.costs.cost(
+        query.dimension, query.name, query.period, shared=not query.direct
+    )
     blocks = build_cost_report_blocks(
         report, command_text=asked.command_text, shareable=asked.shareable
     )

@@ -8,7 +8,7 @@ from handlers.commands.answer import Answer, Asked
 
 
 def answer_top_query(query: TopQuery, asked: Asked) -> Answer:
-    report = asked.services.costs.top(query.dimension, query.period)
+    report = asked.services.costs.top(query.dimension, query.period, shared=not query.direct)
     blocks = build_top_report_blocks(
         report, command_text=asked.command_text, shareable=asked.shareable
     )

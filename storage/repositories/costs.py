@@ -2,6 +2,11 @@
 
 A question about one dimension (its values, services and days) is answered from the small
 `cost_rollup_daily`; anything finer (resources, several filters) joins the facts to their keys.
+
+Shared cost: a rollup question about the values of a dimension that has a stored split adds
+that split's `in` and `out` rows (UNION ALL), so each value's number is its allocated cost and
+the dimension's total is unchanged. Fact questions (resources, several filters, by source)
+are always direct: the split is stored per value and service, not per resource.
 """
 
 from __future__ import annotations
@@ -23,12 +28,14 @@ from storage.db import SchemaMissingError, restore_missing_schema
 from storage.models import (
     DIMENSION_COLUMNS,
     ROLLUP_DIMENSIONS,
+    AllocationStateRow,
     CostDaily,
     CostKey,
     CostRollup,
     DimensionValue,
     IngestRun,
 )
+from storage.repositories.shared_parts import SqlSharedParts, shared_rows, splits
 
 GROUPABLE_FIELDS = frozenset((*COST_KEY_FIELDS, "day", "source"))
 _ROLLUP_FIELDS = frozenset(("day", "source", "service_name"))
@@ -57,10 +64,11 @@ def _self_healing(
 PROVISIONAL_DAYS = 120
 
 
-class SqlCostStore:
+class SqlCostStore(SqlSharedParts):
     """Read side of the store: one indexed SELECT ... GROUP BY per question."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
+        super().__init__(sessions)
         self._sessions = sessions
 
     @property
@@ -77,7 +85,13 @@ class SqlCostStore:
         where: CostFilter | Sequence[CostFilter] | None = None,
         group_by: Sequence[str] = (),
         limit: int | None = None,
+        shared: bool = True,
     ) -> list[tuple[Any, ...]]:
+        """See CostStore.sum_cost. `shared=False`: direct cost, as billed, without the split.
+
+        Questions the rollup answers include shared cost (see the module's docstring); fact
+        questions (resources, several filters, grouping by source) stay direct.
+        """
         unknown = set(group_by) - GROUPABLE_FIELDS
         if unknown:
             raise ValueError(f"Cannot group cost by {sorted(unknown)}")
@@ -87,7 +101,7 @@ class SqlCostStore:
                 raise ValueError(f"Unknown dimension {condition.dimension!r}")
         rollup = _rollup_dimension(filters, group_by)
         if rollup is not None:
-            query = _rollup_query(rollup, start, end, basis, filters, group_by)
+            query = _rollup_query(rollup, start, end, basis, filters, group_by, shared=shared)
         else:
             query = _fact_query(start, end, basis, filters, group_by)
         if limit is not None:
@@ -143,15 +157,18 @@ class SqlCostStore:
         return {source: sorted(days) for source, days in estimated.items() if days}
 
     @_self_healing
-    def data_version(self) -> tuple[int, int]:
+    def data_version(self) -> tuple[int, int, int]:
         # Ids are taken when an ingest starts, so a newest id alone would miss an older run
-        # that publishes later; the count of published runs moves with every publish.
-        query = select(func.max(IngestRun.id), func.count(IngestRun.id)).where(
-            IngestRun.status == "succeeded"
-        )
+        # that publishes later; the count of published runs moves with every publish. The
+        # split's version moves with every re-split (new rules change answers, not ingests).
+        query = select(
+            func.max(IngestRun.id),
+            func.count(IngestRun.id),
+            select(func.max(AllocationStateRow.version)).scalar_subquery(),
+        ).where(IngestRun.status == "succeeded")
         with self._sessions() as session:
-            newest, published = session.execute(query).one()
-        return (newest or 0, published)
+            newest, published, split = session.execute(query).one()
+        return (newest or 0, published, split or 0)
 
     @_self_healing
     def resolve_name(self, dimension: str, name: str) -> str | None:
@@ -272,6 +289,8 @@ def _rollup_query(
     basis: str,
     filters: list[CostFilter],
     group_by: Sequence[str],
+    *,
+    shared: bool = True,
 ) -> Select[Any]:
     column = DIMENSION_COLUMNS[dimension]
 
@@ -282,14 +301,30 @@ def _rollup_query(
             else getattr(CostRollup, name)
         )
 
-    keys = [field(name) for name in group_by] + [CostRollup.currency]
-    amount = func.sum(getattr(CostRollup, COST_BASES[basis])).label("cost")
-    query = select(*keys, amount).where(
-        CostRollup.dimension == dimension, CostRollup.day.between(start, end)
-    )
-    for condition in filters:
-        query = query.where(_matches(CostRollup.value, condition.value))
-    return query.group_by(*keys).order_by(desc("cost"))
+    amount_column = getattr(CostRollup, COST_BASES[basis])
+    where = [CostRollup.dimension == dimension, CostRollup.day.between(start, end)]
+    where += [_matches(CostRollup.value, condition.value) for condition in filters]
+    # Sharing moves cost between values only: across all values (by day or service) the
+    # split's rows add up to zero, so only a question about values reads them. The split
+    # has no source: by source, cost stays direct.
+    if not (shared and splits(dimension) and (filters or column in group_by)) or (
+        "source" in group_by
+    ):
+        keys = [field(name) for name in group_by] + [CostRollup.currency]
+        amount = func.sum(amount_column).label("cost")
+        return select(*keys, amount).where(*where).group_by(*keys).order_by(desc("cost"))
+    direct = select(
+        *(field(name).label(name) for name in group_by),
+        CostRollup.currency.label("currency"),
+        amount_column.label("cost"),
+    ).where(*where)
+    value = filters[0].value if filters else ...
+    split = shared_rows(dimension, start, end, basis, group_by, column, value)
+    rows = direct.union_all(split).subquery()
+    keys = [rows.c[name] for name in group_by] + [rows.c.currency]
+    # The sum keeps the money type, so SQLite's integer nano-units come back as Decimal.
+    total = func.sum(rows.c.cost, type_=amount_column.type).label("cost")
+    return select(*keys, total).group_by(*keys).order_by(desc("cost"))
 
 
 def _fact_query(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.shared.rules import SharedMatch
 from bot.domain.shared.split import SharedEntry, SharedPiece
-from bot.services.shared_ports import AllocationState, DimensionDayCost, UsageDay
+from bot.services.shared_ports import AllocationState, DimensionDayCost, SharedPart, UsageDay
 from bot.sources.opencost.rows import IDLE
 from bot.sources.opencost.rows import PROVIDER as OPENCOST_PROVIDER
 from storage.bulk import SQLITE_TOO_LARGE, copy_rows, is_sqlite_overflow
@@ -33,6 +33,7 @@ from storage.models import (
     CostRollup,
     SharedCostRow,
 )
+from storage.repositories.shared_parts import SqlSharedParts
 from storage.types import MONEY_SCALE
 from storage.uow import SqlUnitOfWork
 
@@ -174,8 +175,16 @@ class SqlSharedCostStore:
             else AllocationState(row.fingerprint, row.version)
         )
 
-    def shared_parts(self, *args: object, **kwargs: object) -> list:
-        raise NotImplementedError("shared_parts is the answers' side of the store")
+    def shared_parts(
+        self,
+        start: date,
+        end: date,
+        basis: str,
+        dimension: str,
+        value: str | None = ...,  # type: ignore[assignment]
+    ) -> list[SharedPart]:
+        """See SqlSharedParts.shared_parts (the answers' side of the store reads them)."""
+        return SqlSharedParts(self._sessions).shared_parts(start, end, basis, dimension, value)
 
     def _read(self, query) -> list[tuple]:
         with self._sessions() as session:

@@ -535,7 +535,7 @@ def test_help_lists_every_example_and_period():
     for period in ("today", "yesterday", "mtd", "last-month", "Nd", "ytd", "YYYY-MM"):
         assert f"`{period}`" in text
     assert "`YYYY-MM-DD..YYYY-MM-DD`" in text
-    assert "`/cost top &lt;dimension&gt; [period]`" in text
+    assert "`/cost top &lt;dimension&gt; [period] [direct]`" in text
 
 
 def test_error_blocks():

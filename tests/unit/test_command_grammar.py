@@ -741,6 +741,56 @@ def test_command_text_round_trips_any_clean_name(
     assert parse(command_text(query)) == query
 
 
+@settings(max_examples=300)
+@given(
+    name=st.text(min_size=1, max_size=MAX_NAME_CHARS).filter(_is_clean)
+    | st.sampled_from(["direct", "DIRECT", "top", "7d"]),
+    dimension=st.sampled_from(DIMENSIONS),
+    period=st.sampled_from(["mtd", "7d", "2024-09", "2024-09-01..2024-09-30", "yesterday"]),
+    direct=st.booleans(),
+)
+@example(name="direct", dimension="project", period="mtd", direct=True)
+def test_direct_round_trips_with_any_name(
+    name: str, dimension: str, period: str, direct: bool
+) -> None:
+    for query in (
+        CostQuery(dimension, name, p(period), direct=direct),
+        TopQuery(dimension, p(period), direct=direct),
+    ):
+        assert parse(command_text(query)) == query
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("project fraud-detection direct", CostQuery("project", "fraud-detection", MTD, True)),
+        (
+            "project fraud-detection 7d direct",
+            CostQuery("project", "fraud-detection", p("7d"), True),
+        ),
+        (
+            "project fraud-detection DIRECT 7d",
+            CostQuery("project", "fraud-detection", p("7d"), True),
+        ),
+        ("fraud-detection direct", CostQuery("project", "fraud-detection", MTD, True)),
+        ("top project direct", TopQuery("project", MTD, True)),
+        ("top team 30d direct", TopQuery("team", p("30d"), True)),
+        # The name comes first: a project named "direct", and quotes make the word a name.
+        ("project direct", CostQuery("project", "direct", MTD)),
+        ("direct 7d", CostQuery("project", "direct", p("7d"))),
+        ('"direct" direct', CostQuery("project", "direct", MTD, True)),
+    ],
+)
+def test_direct_asks_for_direct_cost(text: str, expected: Query) -> None:
+    assert parse(text) == expected
+    assert parse(command_text(expected)) == expected
+
+
+def test_a_quoted_direct_after_the_name_is_no_modifier() -> None:
+    with pytest.raises(CommandError):
+        parse('project x "direct"')
+
+
 @settings(max_examples=200)
 @given(name=st.text(), dimension=st.sampled_from(DIMENSIONS))
 def test_command_text_of_any_name_parses_to_the_cleaned_name_or_a_command_error(

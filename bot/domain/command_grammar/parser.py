@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from datetime import date, datetime
 
 from bot.domain.command_grammar.keywords import _keyword
@@ -15,9 +16,15 @@ from bot.domain.command_grammar.messages import (
     _too_long,
 )
 from bot.domain.command_grammar.period_words import _period
+from bot.domain.command_grammar.subcommands.cost import SUBCOMMAND as cost_subcommand
 from bot.domain.command_grammar.subcommands.cost import CostQuery, cost_writer
 from bot.domain.command_grammar.subcommands.help import HelpQuery
-from bot.domain.command_grammar.table import _KNOWN_WORDS, Query, subcommand_for_word
+from bot.domain.command_grammar.table import (
+    _KNOWN_WORDS,
+    Query,
+    subcommand_for_word,
+    take_modifiers,
+)
 from bot.domain.command_grammar.text import _slack_escape
 from bot.domain.command_grammar.tokens import (
     _PLAUSIBLE_NAME,
@@ -48,6 +55,11 @@ def parse_command(text: str | None, today: date) -> Query:
         status                         data freshness and health    /cost status
         help                           also ``?``, ``-h``, ``--help`` and empty text
         NAME [PERIOD]                  a bare project name          /cost fraud-detection last-month
+
+    ``direct`` after a cost question (or a bare name) or a top question asks for direct cost,
+    as billed, without shared cost: ``/cost project fraud-detection 30d direct``,
+    ``/cost top project direct``. Anywhere after the name (or what to rank); quoted, it is
+    a name: ``/cost project "direct"``.
 
     DIMENSION is one of `DIMENSIONS` (project, team, owner, model, environment, service, account,
     region, resource), or a plural, or ``env``/``envs`` for environment. PERIOD is anything
@@ -124,8 +136,12 @@ def parse_command(text: str | None, today: date) -> Query:
     subcommand = subcommand_for_word(word)
     if subcommand is not None:
         assert word is not None
-        return subcommand.parse(word, rest, today)
-    return _parse_bare(tokens, today)
+        rest, flags = take_modifiers(subcommand, rest)
+        return replace(subcommand.parse(word, rest, today), **flags)
+    # A bare name asks what it cost: the cost subcommand's modifiers follow it too.
+    tokens, flags = take_modifiers(cost_subcommand, tokens)
+    query = _parse_bare(tokens, today)
+    return replace(query, **flags) if isinstance(query, CostQuery) else query
 
 
 def _parse_bare(tokens: list[_Token], today: date) -> Query:

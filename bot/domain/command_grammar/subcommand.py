@@ -15,6 +15,26 @@ from bot.domain.command_grammar.tokens import _Token
 
 
 @dataclass(frozen=True)
+class Modifier:
+    """A word that may follow a subcommand's question and sets one flag of its query.
+
+    Attributes:
+        word: the word (lower case), e.g. ``direct``; anywhere after the subcommand's first
+            argument (the name, or what to rank), unquoted. Quoted, it is a name again.
+        field: the query's boolean field it sets, e.g. ``direct``.
+        summary: what it does, for the help, e.g. ``direct cost, without shared cost``.
+    """
+
+    word: str
+    field: str
+    summary: str
+
+
+# `direct`: the cost as billed, before shared cost is split (`--no-shared` on the CLI).
+DIRECT = Modifier("direct", "direct", "direct cost as billed, without shared cost split in or out")
+
+
+@dataclass(frozen=True)
 class Subcommand:
     """One row of the `/cost` table.
 
@@ -27,7 +47,10 @@ class Subcommand:
         summary: the help line's description, e.g. ``the largest values of a dimension``.
         example: a command that works, shown in the help, e.g. ``/cost top team mtd``.
         parse: (first word, the words after it, today) -> the query, or CommandError.
-        text: the query -> canonical text that `parse` reads back as an equal query.
+        text: the query -> canonical text that `parse` reads back as an equal query
+            (without its modifiers: the table writes those).
+        modifiers: words that may follow the question (`direct`); the parser takes them
+            off before `parse` and sets their fields on the query.
     """
 
     name: str
@@ -39,3 +62,4 @@ class Subcommand:
     example: str
     parse: Callable[[str, list[_Token], date], Any]
     text: Callable[[Any], str]
+    modifiers: tuple[Modifier, ...] = ()

@@ -24,6 +24,7 @@ from bot.domain.command_grammar.subcommands.status import StatusQuery
 from bot.domain.command_grammar.subcommands.top import TopQuery
 from bot.domain.command_grammar.subcommands.trend import TrendQuery
 from bot.domain.command_grammar.subcommands.untagged import UntaggedQuery
+from bot.domain.command_grammar.tokens import _Token
 
 # In the order the help lists them.
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -77,4 +78,24 @@ def command_text(query: Query) -> str:
     subcommand = _BY_QUERY.get(type(query))
     if subcommand is None:
         raise TypeError(f"not a query: {type(query).__name__}")
-    return subcommand.text(query)
+    words = [m.word for m in subcommand.modifiers if getattr(query, m.field, False)]
+    return " ".join([subcommand.text(query), *words])
+
+
+def take_modifiers(
+    subcommand: Subcommand, tokens: list[_Token], keep: int = 1
+) -> tuple[list[_Token], dict[str, bool]]:
+    """The words without the subcommand's modifiers, and the query fields they set.
+
+    The first `keep` words are never modifiers (a project may be named `direct`), nor is a
+    quoted word.
+    """
+    words = {m.word: m.field for m in subcommand.modifiers}
+    kept, flags = list(tokens[:keep]), {}
+    for token in tokens[keep:]:
+        field = None if token.quoted or token.person else words.get(token.text.lower())
+        if field is None:
+            kept.append(token)
+        else:
+            flags[field] = True
+    return kept, flags

@@ -54,6 +54,7 @@ def _finding(
         projection=projection,
         previous_projection=last,
         step_percent=step_percent,
+        shared=line.shared,
     )
     detail = {
         "budget_period": period_id,

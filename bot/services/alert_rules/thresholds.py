@@ -62,6 +62,7 @@ def _finding(line: BudgetLine, history: BudgetHistory) -> Finding | None:
         percent_used=status.percent_used,
         percent_elapsed=status.percent_elapsed,
         projected=status.projected,
+        shared=line.shared,
     )
     covered = tuple((threshold_alert_key(budget, status.start, t), detail(t)) for t in lower)
     return Finding(

@@ -8,7 +8,7 @@ from datetime import date
 from bot.domain.allocation import DIMENSIONS
 from bot.domain.command_grammar.keywords import _DIMENSION_ALIASES
 from bot.domain.command_grammar.period_words import NamedWriter, _name_and_period
-from bot.domain.command_grammar.subcommand import Subcommand
+from bot.domain.command_grammar.subcommand import DIRECT, Subcommand
 from bot.domain.command_grammar.text import _name_text, _period_text
 from bot.domain.command_grammar.tokens import _Token
 from bot.domain.periods import Period
@@ -21,6 +21,7 @@ class CostQuery:
     dimension: str
     name: str
     period: Period
+    direct: bool = False  # direct cost, as billed, without shared cost
 
 
 def cost_text(query: CostQuery) -> str:
@@ -44,9 +45,10 @@ SUBCOMMAND = Subcommand(
     query=CostQuery,
     words=frozenset(_DIMENSION_ALIASES),
     known_words=DIMENSIONS,
-    usage="/cost <dimension> <name> [period]",
+    usage="/cost <dimension> <name> [period] [direct]",
     summary="what one project, team, owner or model cost",
     example="/cost project fraud-detection last-month",
     parse=_parse,
     text=cost_text,
+    modifiers=(DIRECT,),
 )

@@ -9,7 +9,7 @@ from bot.domain.command_grammar.keywords import _dimension
 from bot.domain.command_grammar.limits import CommandError
 from bot.domain.command_grammar.messages import _DIMENSION_LIST, _echo, _echo_period
 from bot.domain.command_grammar.period_words import _period
-from bot.domain.command_grammar.subcommand import Subcommand
+from bot.domain.command_grammar.subcommand import DIRECT, Subcommand
 from bot.domain.command_grammar.text import _period_text
 from bot.domain.command_grammar.tokens import _joined, _Token, _try_period
 from bot.domain.periods import Period
@@ -21,6 +21,7 @@ class TopQuery:
 
     dimension: str
     period: Period
+    direct: bool = False  # direct cost, as billed, without shared cost
 
 
 def top_text(query: TopQuery) -> str:
@@ -52,9 +53,10 @@ SUBCOMMAND = Subcommand(
     query=TopQuery,
     words=frozenset({"top"}),
     known_words=("top",),
-    usage="/cost top <dimension> [period]",
+    usage="/cost top <dimension> [period] [direct]",
     summary="the largest values of a dimension",
     example="/cost top team mtd",
     parse=_parse,
     text=top_text,
+    modifiers=(DIRECT,),
 )
