@@ -20,6 +20,7 @@ from bot.cli_digests import digest_app
 from bot.cli_idle import audit, idle_app
 from bot.cli_options import ConfigOption, JsonOption
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
+from bot.cli_report import report
 from bot.cli_shared import reallocate
 from bot.cli_snapshot_render import render_snapshot_results, render_source_statuses
 from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
@@ -50,6 +51,7 @@ app.add_typer(digest_app, name="digest")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(idle_app, name="idle")
 app.command("audit")(audit)
+app.command("report")(report)
 app.command("reallocate")(reallocate)
 
 T = TypeVar("T")

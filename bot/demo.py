@@ -26,9 +26,11 @@ from bot.services.store_sources import other_sources
 from bot.settings import ConfigError, CostbotConfig, Settings, SlackSettings, load_config
 from bot.settings_alerts import BudgetConfig, ChannelsConfig, DigestConfig
 from bot.settings_idle import IdleConfig
+from bot.settings_shared import SharedRuleConfig
 from bot.slack_app import build_bolt_app, health
 from bot.slack_directory import SlackChannelDirectory
 from bot.slack_notifier import SlackNotifier
+from bot.sources.demo import GPU_POOL_PROJECT, usage_file_for
 from bot.sources.demo_source import DemoSourceConfig
 from bot.sources.registry import ScheduleConfig
 from storage.db import make_session_factory
@@ -126,10 +128,37 @@ def demo_config(
         update["channels"] = ChannelsConfig.model_validate(DEMO_CHANNELS)
     if not config.digests:
         update["digests"] = [DigestConfig.model_validate(d) for d in DEMO_DIGESTS]
+    # The platform's and the GPU pool's cost split among projects, unless the config has rules.
+    if not config.allocation.shared:
+        update["allocation"] = config.allocation.model_copy(
+            update={"shared": demo_shared_rules(data_dir)}
+        )
     # The simulated fleet's idle machines, unless the config names controllers itself.
     if not config.idle.controllers:
         update["idle"] = demo_idle(seed)
     return config.model_copy(update=update)
+
+
+def demo_shared_rules(data_dir: Path) -> list[SharedRuleConfig]:
+    """The demo organisation's shared cost: the platform team's clusters and tools serve every
+    project (split in proportion to each project's own cost), and its GPU pool is split by the
+    GPU hours the job scheduler measured (its export runs a day behind: that day falls back)."""
+    return [
+        SharedRuleConfig.model_validate(rule)
+        for rule in (
+            {"name": "platform", "match": {"project": "platform"}, "split": "proportional"},
+            {
+                "name": GPU_POOL_PROJECT,
+                "match": {"project": GPU_POOL_PROJECT},
+                "split": "usage",
+                "usage": {
+                    "file": str(usage_file_for(data_dir)),
+                    "columns": {"day": "day", "receiver": "project", "quantity": "gpu_hours"},
+                    "label": "GPU hours",
+                },
+            },
+        )
+    ]
 
 
 def demo_idle(seed: int) -> IdleConfig:

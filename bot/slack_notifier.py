@@ -54,6 +54,7 @@ DEFAULT_RETRY_AFTER = 30.0
 CLIENT_RETRY_AFTER_LIMIT = 20.0
 CLIENT_TIMEOUT_SECONDS = 30
 _UPLOADS_REMEMBERED = 64
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif")
 
 
 class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
@@ -89,7 +90,7 @@ class SlackNotifier:
         self._client = client
         # Files already uploaded, by sha256 of their content: a message posted again (in its
         # fallback channel, or after a failed post) shows the same upload.
-        self._uploaded: dict[str, str] = {}
+        self._uploaded: dict[str, tuple[str, str]] = {}
 
     @property
     def client(self) -> WebClient:
@@ -102,8 +103,10 @@ class SlackNotifier:
         blocks: list[dict[str, Any]],
         file: OutboxFile | None = None,
     ) -> PostedMessage:
-        if file is not None:
+        if file is not None and is_image(file):
             blocks = [*blocks[: MAX_BLOCKS - 1], self._image_block(file)]
+        elif file is not None:
+            text, blocks = self._with_file_link(file, text, blocks)
         try:
             answer = self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks or None
@@ -127,24 +130,48 @@ class SlackNotifier:
 
     def _image_block(self, file: OutboxFile) -> dict[str, Any]:
         """Upload without a channel (the file stays the bot's) and show it in the message."""
+        file_id, _permalink = self._upload(file)
+        return {
+            "type": "image",
+            "slack_file": {"id": file_id},
+            "alt_text": file.title or file.name,
+        }
+
+    def _with_file_link(
+        self, file: OutboxFile, text: str, blocks: list[dict[str, Any]]
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """A file that is not an image (a report's CSV): uploaded without a channel, then
+        linked by its permalink in the message, which shares it where the message is posted.
+        The message is still one chat.postMessage, so it is posted once like any other."""
+        _file_id, permalink = self._upload(file)
+        link = f"<{permalink}|{file.name}>"
+        block = {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f":page_facing_up: {link}"},
+        }
+        return f"{text}\n{link}", [*blocks[: MAX_BLOCKS - 1], block]
+
+    def _upload(self, file: OutboxFile) -> tuple[str, str]:
+        """(file id, permalink) of the file, uploaded once per content in this process."""
         digest = hashlib.sha256(file.content).hexdigest()
-        file_id = self._uploaded.get(digest)
-        if file_id is None:
+        uploaded = self._uploaded.get(digest)
+        if uploaded is None:
             try:
                 upload = self._client.files_upload_v2(
                     file=file.content, filename=file.name, title=file.title or file.name
                 )
             except SlackApiError as error:
                 raise _typed(error) from error
-            file_id = str(upload["file"]["id"])
+            uploaded = (str(upload["file"]["id"]), str(upload["file"].get("permalink") or ""))
             if len(self._uploaded) >= _UPLOADS_REMEMBERED:
                 self._uploaded.clear()
-            self._uploaded[digest] = file_id
-        return {
-            "type": "image",
-            "slack_file": {"id": file_id},
-            "alt_text": file.title or file.name,
-        }
+            self._uploaded[digest] = uploaded
+        return uploaded
+
+
+def is_image(file: OutboxFile) -> bool:
+    """Images are shown in the message; other files are linked (the outbox keeps no type)."""
+    return file.name.lower().endswith(_IMAGE_SUFFIXES)
 
 
 def _typed(error: SlackApiError) -> Exception:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from bot.sandbox.blocks import (
@@ -55,11 +57,30 @@ def _postable_channel(call: MethodCall) -> Channel:
     return channel
 
 
+# A file's permalink (bot/sandbox/files.py file_object): `<base>/files/<user>/<file id>/<name>`.
+_PERMALINK = re.compile(r"/files/(?P<user>[A-Z0-9]+)/(?P<id>F[A-Z0-9]+)/")
+
+
+def _linked_files(state: SandboxState, text: str, blocks: list[dict[str, Any]]) -> list[str]:
+    """Files of the bot that the message links by permalink: Slack shares them in the channel
+    and shows them with the message (a file uploaded without a channel is private until then)."""
+    found = []
+    for match in _PERMALINK.finditer(text + json.dumps(blocks)):
+        file = state.file(match["id"])
+        mine = file is not None and file.user == state.bot_user.id and file.content is not None
+        if mine and match["id"] not in found:
+            found.append(match["id"])
+    return found
+
+
 @method("chat.postMessage")
 def post_message(call: MethodCall) -> dict[str, Any]:
     state = call.state
     channel = _postable_channel(call)
     text, blocks = _content(call)
+    files = _linked_files(state, text, blocks)
+    for file_id in files:
+        state.complete_file(file_id, None, channel.id)
     message = state.add_message(
         Message(
             channel.id,
@@ -67,6 +88,7 @@ def post_message(call: MethodCall) -> dict[str, Any]:
             state.bot_user.id,
             text,
             blocks,
+            file_ids=files,
             thread_ts=call.get("thread_ts"),
             bot_id=state.bot_id,
         )

@@ -404,7 +404,7 @@ class SandboxState:
     def complete_file(self, file_id: str, title: str | None, channel_id: str | None) -> None:
         with self.lock:
             file = self._files[file_id]
-            file.title = title or file.name
+            file.title = title or file.title or file.name
             if channel_id and channel_id not in file.channels:
                 file.channels.append(channel_id)
 

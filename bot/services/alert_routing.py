@@ -57,6 +57,10 @@ class AlertRouter:
         )
         return self._route(wanted)
 
+    def route_channel(self, channel: str) -> Route | None:
+        """The route of a message asked for in `channel` (a report posted with --post)."""
+        return self._route(channel)
+
     def _route(self, wanted: str | None) -> Route | None:
         default = self._channels.default
         target = wanted or default

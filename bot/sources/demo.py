@@ -72,6 +72,7 @@ PROJECTS = {
     "llm-chat": ("genai", "carol@example.com", "llama-chat-8b", "us-west-2"),
     "churn-model": ("growth", "dave@example.com", "churn-lgbm-v2", "eu-west-1"),
     "platform": ("platform", "erin@example.com", "", "us-east-1"),
+    "gpu-pool": ("platform", "erin@example.com", "", "us-east-1"),  # GPU_POOL_PROJECT
 }
 # Hourly on-demand list prices in USD.
 EC2_PRICES = {"p4d.24xlarge": "32.7726", "g5.12xlarge": "5.672", "g5.4xlarge": "1.624",
@@ -97,6 +98,21 @@ CPU_TYPES = (("t3.medium", 30), ("t3.large", 25), ("m5.large", 20), ("m5.xlarge"
 TRAINING_NODES = (("llm-chat", "p4d.24xlarge", 1), ("llm-chat", "g5.12xlarge", 1),
                   ("recsys", "g5.12xlarge", 2), ("fraud-detection", "g5.12xlarge", 1),
                   ("churn-model", "g5.2xlarge", 1))
+# The platform team's shared GPU node pool (project `gpu-pool`): every project trains on it,
+# and the job scheduler's export of GPU hours per project (USAGE_FILE) says who used how much.
+GPU_POOL_PROJECT = "gpu-pool"
+GPU_POOL_NODES = (("g5.12xlarge", 2),)
+GPU_POOL_GPUS_PER_NODE = 4
+USAGE_FILE = "gpu-pool-usage.csv"  # day, project, gpu_hours; the newest day is not in it yet
+
+
+def usage_file_for(data_dir: Path) -> Path:
+    """Where the demo keeps the GPU pool's usage export: beside its billing folder, not in it."""
+    data_dir = Path(data_dir)
+    return data_dir.parent / f"{data_dir.name}-usage" / USAGE_FILE
+# Who trains on the pool, with their typical share of its GPU hours.
+GPU_POOL_USERS = (("llm-chat", 0.45), ("recsys", 0.3), ("fraud-detection", 0.15),
+                  ("churn-model", 0.1))
 # (project, instance type, nodes): a training job that stalls and holds its GPUs for a whole day
 # (the demo's one incident: an anomaly in its project's cost, with these nodes as its drivers).
 INCIDENT_NODES = (("recsys", "p4d.24xlarge", 2),)
@@ -236,10 +252,13 @@ def write_demo_data(
     seed: int = 0,
     end: date | None = None,
     incident_on: date | None = None,
+    usage_file: Path | None = None,
 ) -> list[Path]:
     """Write FOCUS 1.2 CSV files covering `days` UTC days ending on `end` (default: today UTC) and return their paths.
 
     `incident_on`: the day a stalled training job holds GPU nodes all day (see INCIDENT_NODES).
+    `usage_file`: where to write the GPU pool's usage export too (outside `out_dir`: every
+    CSV there is read as billing data).
     """  # noqa: E501
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be a whole number from 1 to {MAX_DAYS}, got {days!r}")
@@ -260,6 +279,8 @@ def write_demo_data(
             if incident and month.window_start <= incident[0] < month.window_end:
                 writer.writerows(_incident_rows(month, incident[0], incident[1]))
         paths.append(path)
+    if usage_file is not None:
+        write_gpu_pool_usage(usage_file, last_day - timedelta(days=days - 1), last_day, seed)
     return paths
 
 
@@ -452,7 +473,29 @@ def _build_incident(seed: int) -> list[Resource]:
 
 def _build_fleet(seed: int) -> list[Resource]:
     """The org's resources: they depend on the seed only, never on the window."""
-    return _FleetBuilder(random.Random(f"{SEED_LABEL}:{seed}:fleet")).build()
+    fleet = _FleetBuilder(random.Random(f"{SEED_LABEL}:{seed}:fleet")).build()
+    # Drawn apart, so that adding the pool left every other resource as it was.
+    return fleet + list(_FleetBuilder(random.Random(f"{SEED_LABEL}:{seed}:gpu-pool")).gpu_pool())
+
+
+def write_gpu_pool_usage(path: Path, first_day: date, last_day: date, seed: int) -> Path:
+    """The job scheduler's export of GPU hours on the pool per project and day, as a shared
+    cost rule reads it. Its newest day is missing (the export runs a day behind)."""
+    capacity = sum(nodes for _size, nodes in GPU_POOL_NODES) * GPU_POOL_GPUS_PER_NODE * 24
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["day", "project", "gpu_hours"])
+        day = first_day
+        while day < last_day:
+            rng = random.Random(f"{SEED_LABEL}:{seed}:gpu-pool-usage:{day}")
+            busy = rng.uniform(0.55, 0.95) * (0.7 if day.weekday() >= 5 else 1.0)
+            for project, share in GPU_POOL_USERS:
+                hours = capacity * busy * share * rng.uniform(0.6, 1.4)
+                writer.writerow([day.isoformat(), project, f"{hours:.1f}"])
+            day += ONE_DAY
+    return path
 
 
 class _FleetBuilder:
@@ -487,6 +530,17 @@ class _FleetBuilder:
         )
         fleet.append(Resource(sandbox, Usage.WEEKDAYS, Decimal(12)))
         return fleet
+
+    def gpu_pool(self) -> Iterator[Resource]:
+        team, owner, _model, region = PROJECTS[GPU_POOL_PROJECT]
+        tags = {"project": GPU_POOL_PROJECT, "team": team, "owner": owner, "env": "prod"}
+        account = _account_for(GPU_POOL_PROJECT, "prod")
+        for size, nodes in GPU_POOL_NODES:
+            for node in range(1, nodes + 1):
+                name = f"{GPU_POOL_PROJECT}-{size.split('.')[0]}-{node}"
+                resource_id = _arn("ec2", region, account, self.instance_path())
+                columns = _columns(size, account, region + "b", resource_id, name, tags)
+                yield Resource(columns, Usage.ALWAYS, Decimal(24))
 
     def endpoints(self) -> Iterator[Resource]:
         # Production inference is well run: always tagged the canonical way, with its model.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
-from sqlalchemy import ColumnElement, and_, cast, delete, exists, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, cast, exists, false, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,6 +79,39 @@ class SqlSharedCostStore:
         *,
         exclude: Sequence[SharedMatch] = (),
     ) -> list[SharedPiece]:
+        if all(_in_rollup(m, dimension) for m in (match, *exclude)):
+            return self._matched_rollups(match, dimension, start, end, exclude)
+        return self._matched_facts(match, dimension, start, end, exclude)
+
+    def _matched_rollups(
+        self,
+        match: SharedMatch,
+        dimension: str,
+        start: date,
+        end: date,
+        exclude: Sequence[SharedMatch],
+    ) -> list[SharedPiece]:
+        """A match on the receiving dimension's values and services only, read from the
+        rollup, which sums the same facts per value and service."""
+        group = (CostRollup.day, CostRollup.currency, CostRollup.value, CostRollup.service_name)
+        selected = _rollup_matches(match, dimension)
+        for earlier in exclude:
+            selected = and_(selected, not_(_rollup_matches(earlier, dimension)))
+        query = (
+            select(*group, func.sum(CostRollup.billed_cost), func.sum(CostRollup.effective_cost))
+            .where(CostRollup.dimension == dimension, CostRollup.day.between(start, end), selected)
+            .group_by(*group)
+        )
+        return [SharedPiece(*row) for row in self._read(query)]
+
+    def _matched_facts(
+        self,
+        match: SharedMatch,
+        dimension: str,
+        start: date,
+        end: date,
+        exclude: Sequence[SharedMatch],
+    ) -> list[SharedPiece]:
         origin = getattr(CostKey, DIMENSION_COLUMNS[_rollup(dimension)])
         group = (CostDaily.day, CostKey.currency, origin, CostKey.service_name)
         selected = matches(match, self._dialect)
@@ -87,7 +120,7 @@ class SqlSharedCostStore:
         query = (
             select(*group, func.sum(CostDaily.billed_cost), func.sum(CostDaily.effective_cost))
             .join(CostKey, CostKey.id == CostDaily.key_id)
-            .where(CostDaily.day.between(start, end), selected)
+            .where(_facts_of(selected), CostDaily.day.between(start, end))
             .group_by(*group)
         )
         return [SharedPiece(*row) for row in self._read(query)]
@@ -98,11 +131,15 @@ class SqlSharedCostStore:
             select(CostDaily.day, value, func.sum(CostDaily.usage_quantity))
             .join(CostKey, CostKey.id == CostDaily.key_id)
             .where(
+                _facts_of(
+                    and_(
+                        CostKey.usage_unit == unit,
+                        value.is_not(None),
+                        # Idle capacity is nobody's usage, though OpenCost gives it GPU hours.
+                        not_(_opencost_name(IDLE)),
+                    )
+                ),
                 CostDaily.day.between(start, end),
-                CostKey.usage_unit == unit,
-                value.is_not(None),
-                # Idle capacity is nobody's usage, though OpenCost gives it GPU hours.
-                not_(_opencost_name(IDLE)),
             )
             .group_by(CostDaily.day, value)
         )
@@ -121,7 +158,7 @@ class SqlSharedCostStore:
             # replaces its split whole. SQLite: the unit already holds the one write lock.
             uow.lock(SPLIT_LOCK)
             session = uow.session
-            session.execute(delete(SharedCostRow).where(SharedCostRow.day.between(start, end)))
+            _delete_days(session, start, end)
             if rows.num_rows:
                 copy_rows(session.connection(), SharedCostRow.__table__, rows)
             state = _next_state(session, fingerprint)
@@ -180,6 +217,47 @@ def matches(match: SharedMatch, dialect: str) -> ColumnElement[bool]:
     if match.opencost:
         conditions.append(_opencost_name(match.opencost))
     return and_(*conditions) if conditions else false()
+
+
+def _in_rollup(match: SharedMatch, dimension: str) -> bool:
+    """The match needs nothing the rollup of `dimension` lacks: only that dimension's values
+    and the service."""
+    return (
+        dimension in ROLLUP_DIMENSIONS
+        and set(match.dimensions) <= {dimension}
+        and not (match.account or match.resource or match.tags or match.opencost)
+    )
+
+
+def _rollup_matches(match: SharedMatch, dimension: str) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    if dimension in match.dimensions:
+        value = match.dimensions[dimension]
+        column = CostRollup.value
+        conditions.append(column.is_(None) if value is None else _equals(column, value, fold=False))
+    if match.service:
+        conditions.append(_equals(CostRollup.service_name, match.service))
+    return and_(*conditions) if conditions else false()
+
+
+def _delete_days(session: Session, start: date, end: date) -> None:
+    """Drop the stored split of days start..end. When that is all of it (a whole re-split),
+    SQLite empties the table without visiting each row."""
+    table = SharedCostRow.__table__
+    in_days = table.c.day.between(start, end)
+    if session.get_bind().dialect.name == "sqlite":
+        outside = session.execute(select(table.c.id).where(not_(in_days)).limit(1)).first()
+        if outside is None:
+            session.connection().execute(table.delete())
+            return
+    session.connection().execute(table.delete().where(in_days))
+
+
+def _facts_of(keys: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Facts of the keys selected: the keys are found first (cost_keys is small), then their
+    facts through cost_daily's primary key, which leads with the key; joining the other way
+    round would read every fact of the days."""
+    return CostDaily.key_id.in_(select(CostKey.id).where(keys).scalar_subquery())
 
 
 def _equals(column, value: str, *, fold: bool = True) -> ColumnElement[bool]:

@@ -374,3 +374,27 @@ def test_an_ingest_stands_when_its_re_split_cannot_read_a_usage_file(store, tmp_
     report = reallocate_if_needed(services.shared)
     assert report is not None and report.fallback_days == {"platform": 4}
     assert reallocate_if_needed(services.shared) is None  # current now
+
+
+def test_matches_read_from_the_rollup_equal_those_read_from_the_facts(store, org):
+    from bot.domain.shared.rules import SharedMatch
+    from storage.db import make_session_factory
+    from storage.repositories.shared import SqlSharedCostStore, _in_rollup
+
+    shared = SqlSharedCostStore(make_session_factory(store.services.engine))
+    platform = SharedMatch(dimensions={"project": "shared-platform"})
+    cases = [
+        (platform, ()),
+        (SharedMatch(service="AMAZON S3"), ()),
+        (SharedMatch(dimensions={"project": None}), (platform,)),
+        (SharedMatch(dimensions={"project": "shared-platform"}, service="Amazon EC2"), ()),
+        (SharedMatch(service="Amazon EC2"), (platform, SharedMatch(service="amazon s3"))),
+    ]
+    days = (FIRST_DAY, DAY_3)
+    for match, exclude in cases:
+        assert _in_rollup(match, "project")
+        rollup = shared._matched_rollups(match, "project", *days, exclude)
+        facts = shared._matched_facts(match, "project", *days, exclude)
+        assert rollup and sorted(rollup, key=repr) == sorted(facts, key=repr)
+    assert not _in_rollup(SharedMatch(dimensions={"team": "x"}), "project")
+    assert not _in_rollup(SharedMatch(account="payer"), "project")

@@ -160,3 +160,41 @@ def test_two_budgets_for_one_scope_in_two_cases_are_refused(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"budgets\[1\]: project fraud-detection already has"):
         load_config(path)
+
+
+def _commented_after(lines: list[str], marker: str) -> list[str]:
+    """The `  #   ` lines right after `marker`, uncommented (indented under `allocation:`)."""
+    start = lines.index(marker)
+    block = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("  #   "):
+            break
+        block.append(line[6:])
+    return block
+
+
+def test_the_shared_cost_and_required_tags_examples_validate(tmp_path):
+    """The commented `allocation.shared` and `required_tags` examples, uncommented, are valid
+    rules of every split method."""
+    from bot.domain.shared.rules import SplitMethod
+
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    required = _commented_after(lines, "  required_tags: []")
+    rules = _commented_after(lines, "  shared: []")
+    text = "allocation:\n  required_tags: " + required[0] + "\n  shared:\n"
+    text += "".join(f"    {line}\n" for line in rules)
+    uncommented = tmp_path / "shared.yml"
+    uncommented.write_text(text, encoding="utf-8")
+    allocation = load_config(uncommented).allocation
+    assert allocation.required_tags == ["project", "team", "owner"]
+    shared = allocation.shared_rules()
+    assert {rule.method for rule in shared} == set(SplitMethod)
+    assert [rule.name for rule in shared] == [
+        "platform", "gpu-pool", "training-cluster", "support", "untagged",
+    ]  # fmt: skip
+    assert shared[1].usage.unit == "GPU-Hours" and shared[1].receivers == (
+        "fraud-detection", "recsys", "search",
+    )  # fmt: skip
+    assert shared[2].usage.file == "/var/lib/costbot/gpu-hours.csv" and shared[2].among == "team"
+    assert shared[4].match.dimensions == {"project": None}
+    assert load_config(EXAMPLE).allocation.shared == []

@@ -334,3 +334,24 @@ def test_the_incident_adds_a_stalled_gpu_job_on_its_day_and_changes_nothing_else
     assert all(_tags(row)["project"] == "recsys" for row in added)
     cost = sum(Decimal(row["EffectiveCost"]) for row in added)
     assert cost == 2 * 24 * Decimal("32.7726")
+
+
+def test_the_gpu_pool_bills_every_day_and_its_usage_export_runs_a_day_behind(tmp_path):
+    usage = tmp_path / "usage" / "gpu-pool-usage.csv"
+    rows = _read_rows(write_demo_data(tmp_path / "data", days=5, seed=0, end=END, usage_file=usage))
+    pool = [r for r in rows if '"project":"gpu-pool"' in r["Tags"]]
+    assert {r["ChargePeriodStart"][:10] for r in pool} == {
+        (END - timedelta(days=n)).isoformat() for n in range(5)
+    }
+    with usage.open(encoding="utf-8") as handle:
+        measured = list(csv.DictReader(handle))
+    days = sorted({r["day"] for r in measured})
+    assert days == [(END - timedelta(days=n)).isoformat() for n in range(4, 0, -1)]
+    assert {r["project"] for r in measured} == {
+        "llm-chat",
+        "recsys",
+        "fraud-detection",
+        "churn-model",
+    }
+    assert all(Decimal(r["gpu_hours"]) > 0 for r in measured)
+    assert not list((tmp_path / "data").glob("*usage*"))  # never read as billing data

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from bot.services.snapshot_ports import SnapshotUnit, SourceContext
-from bot.sources.demo import MAX_DAYS, write_demo_data
+from bot.sources.demo import MAX_DAYS, usage_file_for, write_demo_data
 from bot.sources.focus.source import FocusSource
 from bot.sources.registry import SourceConfig
 
@@ -75,6 +75,7 @@ class DemoSource:
             seed=self._config.seed,
             end=through,
             incident_on=date.fromisoformat(incident) if incident else None,
+            usage_file=usage_file_for(self._config.path),
         )
         state = {"first": first.isoformat(), "through": through.isoformat(), "incident": incident}
         state_path.write_text(json.dumps(state), encoding="utf-8")
