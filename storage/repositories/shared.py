@@ -8,6 +8,7 @@ transaction with the bulk path the ingest uses (COPY on PostgreSQL).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
@@ -310,10 +311,18 @@ def entries_table(entries: Sequence[SharedEntry]) -> pa.Table:
             "billed_cost": pa.array([e.billed for e in entries], _MONEY),
             "effective_cost": pa.array([e.effective for e in entries], _MONEY),
             "rule": pa.array([e.rule for e in entries], pa.string()),
-            "method": pa.array([e.method for e in entries], pa.string()),
+            "method": pa.array([_fitted(e.method) for e in entries], pa.string()),
             "role": pa.array([e.role.value for e in entries], pa.string()),
         }
     )
+
+
+@functools.cache
+def _fitted(method: str) -> str:
+    """A method as wide as its column holds: fixed weights among many receivers can say more
+    than it takes (the rule itself names them all)."""
+    width = SharedCostRow.__table__.c.method.type.length
+    return method if len(method) <= width else method[: width - 1] + "…"
 
 
 def _next_state(session: Session, fingerprint: str) -> AllocationState:

@@ -398,3 +398,17 @@ def test_matches_read_from_the_rollup_equal_those_read_from_the_facts(store, org
         assert rollup and sorted(rollup, key=repr) == sorted(facts, key=repr)
     assert not _in_rollup(SharedMatch(dimensions={"team": "x"}), "project")
     assert not _in_rollup(SharedMatch(account="payer"), "project")
+
+
+def test_fixed_weights_among_many_receivers_are_stored_within_the_method_column(
+    store, tmp_path, org
+):
+    weights = {f"team-with-a-long-name-{n:02d}": 1 for n in range(30)} | {"recsys": 1}
+    rule = PLATFORM | {"split": "fixed", "weights": weights}
+    services = services_with(store, tmp_path, [rule])
+    services.shared.reallocate()
+    methods = {r.method for r in split_rows(services)}
+    assert len(methods) == 1
+    (method,) = methods
+    assert len(method) == 300 and method.startswith("fixed: ") and method.endswith("…")
+    assert day_totals(allocated(services)) == pandas_day_totals(org)

@@ -173,20 +173,18 @@ def _commented_after(lines: list[str], marker: str) -> list[str]:
     return block
 
 
-def test_the_shared_cost_and_required_tags_examples_validate(tmp_path):
-    """The commented `allocation.shared` and `required_tags` examples, uncommented, are valid
-    rules of every split method."""
+def test_the_shared_cost_examples_validate(tmp_path):
+    """The commented `allocation.shared` examples, uncommented, are valid rules of every split
+    method."""
     from bot.domain.shared.rules import SplitMethod
 
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
-    required = _commented_after(lines, "  required_tags: []")
     rules = _commented_after(lines, "  shared: []")
-    text = "allocation:\n  required_tags: " + required[0] + "\n  shared:\n"
+    text = "allocation:\n  shared:\n"
     text += "".join(f"    {line}\n" for line in rules)
     uncommented = tmp_path / "shared.yml"
     uncommented.write_text(text, encoding="utf-8")
     allocation = load_config(uncommented).allocation
-    assert allocation.required_tags == ["project", "team", "owner"]
     shared = allocation.shared_rules()
     assert {rule.method for rule in shared} == set(SplitMethod)
     assert [rule.name for rule in shared] == [
