@@ -152,9 +152,12 @@ class CostService:
         parts = self._store.shared_parts(period.start, period.end, self._basis, dimension, value)
         if not parts:
             return currencies
+        gave = sorted({(p.rule, p.currency) for p in parts if p.role is Role.OUT})
         receivers = {}
-        if any(part.role is Role.OUT for part in parts):
-            receivers = self._store.shared_receivers(period.start, period.end, dimension, value)
+        if gave:
+            receivers = self._store.shared_receivers(
+                period.start, period.end, dimension, value, gave
+            )
         answers = []
         for currency in currencies:
             given = _given(parts, currency.currency, receivers)
