@@ -152,9 +152,12 @@ class CostService:
         parts = self._store.shared_parts(period.start, period.end, self._basis, dimension, value)
         if not parts:
             return currencies
+        gave = sorted({(p.rule, p.currency) for p in parts if p.role is Role.OUT})
         receivers = {}
-        if any(part.role is Role.OUT for part in parts):
-            receivers = self._store.shared_receivers(period.start, period.end, dimension, value)
+        if gave:
+            receivers = self._store.shared_receivers(
+                period.start, period.end, dimension, value, gave
+            )
         answers = []
         for currency in currencies:
             given = _given(parts, currency.currency, receivers)
@@ -176,19 +179,27 @@ class CostService:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         field = dimension_field(dimension)
+        # Direct cost per value, then the split added from its parts: one read of the split
+        # (the parts are needed anyway), where sum_cost(shared=True) would read it again.
         rows = self._store.sum_cost(
-            period.start, period.end, self._basis, group_by=(field,), shared=shared
+            period.start, period.end, self._basis, group_by=(field,), shared=False
         )
         parts = (
             self._store.shared_parts(period.start, period.end, self._basis, dimension)
             if shared
             else []
         )
+        costs: dict[tuple[str | None, str], Decimal] = defaultdict(Decimal)
+        for value, currency, cost in rows:
+            costs[(value, currency)] += cost
+        for part in parts:
+            if part.role is not Role.KEPT:
+                costs[(part.value, part.currency)] += part.cost
         # A value whose cost was all shared away is no row of its own: its cost is under its
         # receivers. (Cost kept because nobody could receive it stays where it was, named.)
         gave_all = {p.value for p in parts if p.role is Role.OUT}
         by_currency: dict[str, list[NamedCost]] = defaultdict(list)
-        for value, currency, cost in rows:
+        for (value, currency), cost in costs.items():
             if cost == 0 and value in gave_all:
                 continue
             by_currency[currency].append(

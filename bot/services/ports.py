@@ -168,9 +168,15 @@ class CostStore(Protocol):
         ...
 
     def shared_receivers(
-        self, start: date, end: date, dimension: str, origin: str | None
+        self,
+        start: date,
+        end: date,
+        dimension: str,
+        origin: str | None,
+        rules: Sequence[tuple[str, str]] | None = None,
     ) -> dict[tuple[str, str], int]:
-        """How many values received cost shared from `origin`, per (rule, currency)."""
+        """How many values received cost shared from `origin`, per (rule, currency) of
+        `rules` (default: every one it gave under), on the last day it gave."""
         ...
 
     def shared_received_daily(

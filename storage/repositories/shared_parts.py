@@ -55,13 +55,23 @@ def shared_rows(
         SharedCostRow.currency.label("currency"),
         amount.label("cost"),
     ).where(
-        SharedCostRow.dimension == dimension,
+        _of(dimension, value),
         SharedCostRow.day.between(start, end),
         SharedCostRow.role.in_(SUMMED_ROLES),
     )
     if value is not ...:
         query = query.where(_matches(SharedCostRow.value, value))
     return query
+
+
+def _of(dimension: str, value: object = ...) -> ColumnElement[bool]:
+    """Rows of `dimension`. Asked about every value, the day index must lead the read: the
+    dimension is the same in nearly every row, yet a planner without fresh statistics (SQLite
+    before ANALYZE, a new split on PostgreSQL) takes `ix_cost_shared_value_day` for it and reads
+    every day stored. Comparing `dimension || ''` keeps that index out of such reads."""
+    if value is ...:
+        return SharedCostRow.dimension.concat("") == dimension
+    return SharedCostRow.dimension == dimension
 
 
 def _matches(column: ColumnElement[Any], value: object) -> ColumnElement[bool]:
@@ -100,7 +110,7 @@ class SqlSharedParts:
             SharedCostRow.currency,
         )
         query = select(*keys, amount).where(
-            SharedCostRow.dimension == dimension, SharedCostRow.day.between(start, end)
+            _of(dimension, value), SharedCostRow.day.between(start, end)
         )
         if value is not ...:
             query = query.where(_matches(SharedCostRow.value, value))
@@ -113,38 +123,48 @@ class SqlSharedParts:
             ]
 
     def shared_receivers(
-        self, start: date, end: date, dimension: str, origin: str | None
+        self,
+        start: date,
+        end: date,
+        dimension: str,
+        origin: str | None,
+        rules: Sequence[tuple[str, str]] | None = None,
     ) -> dict[tuple[str, str], int]:
         """How many values received cost shared from `origin`, per (rule, currency): on the
-        last day of start..end it gave cost under that rule.
+        last day of start..end it gave cost under that rule. `rules`: the (rule, currency)
+        pairs to count, when known (its OUT parts); else every pair it gave under.
 
         One day, not the whole span: a rule splits each day among the same receivers
         whatever the origin, and one day is read from `ix_cost_shared_day` in a few hundred
         rows, where the span would read every receiver's rows (no index leads by origin).
+        The last day itself is found walking `ix_cost_shared_value_day` back from `end`.
         """
         if not splits(dimension):
             return {}
-        last = (
-            select(
-                SharedCostRow.rule,
-                SharedCostRow.currency,
-                func.max(SharedCostRow.day).label("day"),
-            )
-            .where(
-                SharedCostRow.dimension == dimension,
-                _matches(SharedCostRow.value, origin),
-                SharedCostRow.day.between(start, end),
-                SharedCostRow.role == Role.OUT.value,
-            )
-            .group_by(SharedCostRow.rule, SharedCostRow.currency)
-        )
+        gave = [
+            _matches(SharedCostRow.value, origin),
+            SharedCostRow.dimension == dimension,
+            SharedCostRow.day.between(start, end),
+            SharedCostRow.role == Role.OUT.value,
+        ]
+        counts = {}
         with self._sessions() as session:
-            days = list(session.execute(last))
-            counts = {}
-            for rule, currency, day in days:
+            if rules is None:
+                pairs = select(SharedCostRow.rule, SharedCostRow.currency).where(*gave)
+                rules = [tuple(pair) for pair in session.execute(pairs.distinct())]
+            for rule, currency in rules:
+                last = (
+                    select(SharedCostRow.day)
+                    .where(*gave, SharedCostRow.rule == rule, SharedCostRow.currency == currency)
+                    .order_by(SharedCostRow.day.desc())
+                    .limit(1)
+                )
+                day = session.scalar(last)
+                if day is None:
+                    continue
                 query = select(func.count(SharedCostRow.value.distinct())).where(
                     SharedCostRow.day == day,
-                    SharedCostRow.dimension == dimension,
+                    _of(dimension),
                     SharedCostRow.rule == rule,
                     SharedCostRow.currency == currency,
                     SharedCostRow.role == Role.IN.value,
@@ -165,7 +185,7 @@ class SqlSharedParts:
         query = (
             select(*keys, amount)
             .where(
-                SharedCostRow.dimension == dimension,
+                _of(dimension),
                 SharedCostRow.day.between(start, end),
                 SharedCostRow.role == Role.IN.value,
             )
