@@ -53,6 +53,17 @@ def check_unchanged(path: Path, before: FileIdentity, bytes_hashed: int) -> None
         raise FileChangedError(f"{path}: {CHANGED_WHILE_READ}")
 
 
+def refuse_if_changed(path: Path, before: FileIdentity) -> None:
+    """Raise FileChangedError when the file moved since `before`: a parse error in a file
+    truncated or rewritten mid-read says the file changed, not that the export is malformed."""
+    try:
+        after = regular_file_identity(path)
+    except FileChangedError:
+        after = None
+    if after != before:
+        raise FileChangedError(f"{path}: {CHANGED_WHILE_READ}")
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "a named pipe"

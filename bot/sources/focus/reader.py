@@ -24,7 +24,13 @@ from bot.sources.focus.columns import (
     missing_mandatory,
 )
 from bot.sources.focus.dialects import near_focus_refusal
-from bot.sources.focus.file_identity import FileIdentity, check_unchanged, regular_file_identity
+from bot.sources.focus.file_identity import (
+    FileChangedError,
+    FileIdentity,
+    check_unchanged,
+    refuse_if_changed,
+    regular_file_identity,
+)
 from bot.sources.focus.header import (
     read_csv_header,
     refuse_duplicate_columns,
@@ -68,12 +74,20 @@ class FocusFile:
         reader = self._csv_batches() if self.kind == "csv" else self._parquet_batches()
         line = 2
         with FileChecksum(self.path) as checksum:
-            for batches in gather_batches(reader, BATCH_ROWS):
-                # One chunk per column: the normaliser's kernels and numpy views want it so.
-                table = pa.Table.from_batches(batches).combine_chunks()
-                table = table.rename_columns([self._focus_name(n) for n in table.column_names])
-                yield FocusBatch(table=table, first_line=line)
-                line += table.num_rows
+            try:
+                for batches in gather_batches(reader, BATCH_ROWS):
+                    # One chunk per column: the normaliser's kernels and numpy views want it so.
+                    table = pa.Table.from_batches(batches).combine_chunks()
+                    names = [self._focus_name(n) for n in table.column_names]
+                    yield FocusBatch(table=table.rename_columns(names), first_line=line)
+                    line += table.num_rows
+            except FocusFileError as error:
+                if self.identity is not None:
+                    try:
+                        refuse_if_changed(self.path, self.identity)
+                    except FileChangedError as changed:
+                        raise changed from error
+                raise
         self.checksum["sha256"] = checksum.hexdigest()
         if self.identity is not None:
             check_unchanged(self.path, self.identity, checksum.bytes_hashed)
