@@ -133,13 +133,13 @@ class IdleWorld:
             {"duration": {"value": choice}, "reason": {"value": reason}},
         )
 
-    def message_saying(self, channel: str, words: str, timeout: float = 10) -> Message:
+    def message_saying(self, channel: str, words: str, timeout: float = 30) -> Message:
         """The proposal's channel message once it says `words` (rewritten in place)."""
         return wait_for(
             lambda: next((m for m in self.posted(channel) if words in texts(m)), None), timeout
         )
 
-    def told(self, channel: str, user: str, words: str, timeout: float = 10) -> Message:
+    def told(self, channel: str, user: str, words: str, timeout: float = 30) -> Message:
         """The private message to `user` that says `words`."""
         return wait_for(
             lambda: next((m for m in self.private(channel, user) if words in texts(m)), None),
@@ -160,7 +160,7 @@ class IdleWorld:
         raise AssertionError("the bot kept calling Slack")
 
 
-def wait_for(check, timeout: float = 10.0):
+def wait_for(check, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = check()
