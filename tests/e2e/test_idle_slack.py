@@ -229,7 +229,8 @@ def test_keep_running_takes_a_lease_with_its_reason(tmp_path, monkeypatch):
         message = world.proposal_message()
         world.click(message, "idle_keep", ADA)
         wait_for(lambda: world.state.modals.top(ADA))
-        assert world.state.calls("views.open")
+        # The sandbox shows the modal before it logs the call: wait for both.
+        assert wait_for(lambda: world.state.calls("views.open"))
         outcome = world.submit_keep(ADA, "3h", "the ranking eval resumes tonight")
         assert outcome.result == "closed"
         kept = world.message_saying(RECSYS, "Kept running by <@U0SANDBOX1>")
