@@ -311,10 +311,12 @@ def test_opencost_idle_is_shared_by_the_gpu_hours_stored_with_the_opencost_rows(
     assert sum(c for (_, _, v), c in after.items() if v == "__idle__") == 0
 
 
+# PostgreSQL only: SQLite admits one writer at a time by itself.
+@pytest.mark.parametrize(
+    "store", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 @pytest.mark.parametrize("outer_lock", [True, False], ids=["service-lock", "store-lock-only"])
 def test_two_concurrent_reallocations_leave_one_consistent_split(store, tmp_path, org, outer_lock):
-    if store.kind != "postgres":
-        pytest.skip("SQLite admits one writer at a time by itself")
     from bot.services.shared import SharedCostService
     from storage.db import make_session_factory
     from storage.repositories.shared import SqlSharedCostStore
