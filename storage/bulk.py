@@ -13,10 +13,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, Select, Table, literal_column
+from sqlalchemy import Connection, Executable, Select, Table, literal_column
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.types import MONEY_SCALE
 
@@ -125,6 +126,17 @@ SQLITE_TOO_LARGE = (
 def is_sqlite_overflow(error: OperationalError) -> bool:
     """SQLite's sum() over integer nano-units went past int64 (see storage.types)."""
     return bool(error.orig and error.orig.args and error.orig.args[0] == "integer overflow")
+
+
+def read_rows(sessions: sessionmaker[Session], query: Executable) -> list[tuple[Any, ...]]:
+    """Every row of a read, as tuples; SQLite's int64 overflow told as OverflowError."""
+    with sessions() as session:
+        try:
+            return [tuple(row) for row in session.execute(query)]
+        except OperationalError as error:
+            if is_sqlite_overflow(error):
+                raise OverflowError(SQLITE_TOO_LARGE) from None
+            raise
 
 
 def nano_units(amounts: pa.ChunkedArray) -> pa.ChunkedArray:

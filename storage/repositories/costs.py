@@ -17,14 +17,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, Select, desc, func, or_, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.cost_rows import COST_BASES, COST_KEY_FIELDS
 from bot.domain.reports import SourceFreshness
 from bot.domain.shared.split import Role
 from bot.services.ports import CostFilter
-from storage.bulk import SQLITE_TOO_LARGE, is_sqlite_overflow
+from storage.bulk import read_rows
 from storage.db import SchemaMissingError, restore_missing_schema
 from storage.models import (
     DIMENSION_COLUMNS,
@@ -108,13 +107,7 @@ class SqlCostStore(SqlSharedParts):
             query = _fact_query(start, end, basis, filters, group_by)
         if limit is not None:
             query = _largest_per_currency(query, limit)
-        with self._sessions() as session:
-            try:
-                return [tuple(row) for row in session.execute(query)]
-            except OperationalError as error:
-                if is_sqlite_overflow(error):
-                    raise OverflowError(SQLITE_TOO_LARGE) from None
-                raise
+        return read_rows(self._sessions, query)
 
     @_self_healing
     def data_through(self) -> date | None:

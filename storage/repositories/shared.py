@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 from sqlalchemy import ColumnElement, and_, cast, exists, false, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.shared.rules import SharedMatch
@@ -23,7 +22,7 @@ from bot.domain.shared.split import SharedEntry, SharedPiece
 from bot.services.shared_ports import AllocationState, DimensionDayCost, SharedPart, UsageDay
 from bot.sources.opencost.rows import IDLE
 from bot.sources.opencost.rows import PROVIDER as OPENCOST_PROVIDER
-from storage.bulk import SQLITE_TOO_LARGE, copy_rows, is_sqlite_overflow
+from storage.bulk import copy_rows, read_rows
 from storage.models import (
     DIMENSION_COLUMNS,
     ROLLUP_DIMENSIONS,
@@ -187,13 +186,7 @@ class SqlSharedCostStore:
         return SqlSharedParts(self._sessions).shared_parts(start, end, basis, dimension, value)
 
     def _read(self, query) -> list[tuple]:
-        with self._sessions() as session:
-            try:
-                return [tuple(row) for row in session.execute(query)]
-            except OperationalError as error:
-                if is_sqlite_overflow(error):
-                    raise OverflowError(SQLITE_TOO_LARGE) from None
-                raise
+        return read_rows(self._sessions, query)
 
 
 def matches(match: SharedMatch, dialect: str) -> ColumnElement[bool]:
