@@ -90,11 +90,16 @@ class SharedCostService:
     def reallocate(self, start: date | None = None, end: date | None = None) -> ReallocationReport:
         """Split the stored cost of days start..end (default: every stored day) again."""
         if self._locks is None:
-            return self._reallocate(start, end)
-        # One re-split at a time, reads included: one that read the cost before an ingest
-        # published must not store its split after the re-split that ingest asked for.
-        with self._locks.hold(REALLOCATION_LOCK):
-            return self._reallocate(start, end)
+            report = self._reallocate(start, end)
+        else:
+            # One re-split at a time, reads included: one that read the cost before an ingest
+            # published must not store its split after the re-split that ingest asked for.
+            with self._locks.hold(REALLOCATION_LOCK):
+                report = self._reallocate(start, end)
+        # Outside the lock: its open transaction would keep the refresh from seeing the new
+        # rows as visible to everyone.
+        self._store.refresh_statistics()
+        return report
 
     def _reallocate(self, start: date | None, end: date | None) -> ReallocationReport:
         began = time.perf_counter()

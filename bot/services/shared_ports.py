@@ -87,6 +87,10 @@ class SharedCostStore(Protocol):
         fingerprint and move the version (answers cached before it are no longer used)."""
         ...
 
+    def refresh_statistics(self) -> None:
+        """Let the database plan and read the new split well at once (best effort)."""
+        ...
+
     def allocation_state(self) -> AllocationState: ...
 
     def shared_parts(

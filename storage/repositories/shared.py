@@ -9,12 +9,14 @@ transaction with the bulk path the ingest uses (COPY on PostgreSQL).
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
 from sqlalchemy import ColumnElement, and_, cast, exists, false, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.shared.rules import SharedMatch
@@ -39,6 +41,7 @@ from storage.uow import SqlUnitOfWork
 # Held while a split is replaced: two re-splits never interleave their deletes and inserts.
 SPLIT_LOCK = "costbot-shared-split"
 _STATE_ID = 1
+logger = logging.getLogger("costbot.shared")
 _MONEY = pa.decimal128(38, MONEY_SCALE)
 
 
@@ -165,6 +168,9 @@ class SqlSharedCostStore:
             uow.commit()
         return state
 
+    def refresh_statistics(self) -> None:
+        _refresh_statistics(self._sessions)
+
     def allocation_state(self) -> AllocationState:
         with self._sessions() as session:
             row = session.get(AllocationStateRow, _STATE_ID)
@@ -187,6 +193,30 @@ class SqlSharedCostStore:
 
     def _read(self, query) -> list[tuple]:
         return read_rows(self._sessions, query)
+
+
+def _refresh_statistics(sessions: sessionmaker[Session]) -> None:
+    """Tell the planner about the new split, and mark its pages all-visible, at once.
+
+    A re-split replaces most of `cost_shared_daily`. Until autovacuum comes by, PostgreSQL
+    has neither statistics for the new rows nor a visibility map, so every answer's read of
+    `ix_cost_shared_value_day` fetches each row from the heap as well (a fifth of a `/cost`
+    answer's time, measured). VACUUM cannot run in a transaction: it runs on its own
+    autocommit connection after the split is committed and every lock around it is let go
+    (a transaction still open keeps VACUUM from marking the new rows visible to all). SQLite's `optimize` looks at what
+    changed a lot, within `analysis_limit`'s sample. The split is already stored: a refresh
+    that fails (a role without the right to VACUUM) is logged, and autovacuum does it later."""
+    engine = sessions.kw["bind"]
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql(f"VACUUM (ANALYZE) {SharedCostRow.__tablename__}")
+            return
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+            connection.exec_driver_sql("PRAGMA optimize")
+    except SQLAlchemyError as error:
+        logger.warning("could not refresh the statistics of the shared-cost split: %s", error)
 
 
 def matches(match: SharedMatch, dialect: str) -> ColumnElement[bool]:

@@ -59,6 +59,9 @@ class MemoryStore:
     def allocation_state(self):
         return self.state
 
+    def refresh_statistics(self):
+        pass  # an in-memory store has no planner to tell
+
 
 def _rule(name, method, **match) -> SharedRule:
     return SharedRule(name, SharedMatch(**match), method)
