@@ -203,9 +203,10 @@ def _refresh_statistics(sessions: sessionmaker[Session]) -> None:
     `ix_cost_shared_value_day` fetches each row from the heap as well (a fifth of a `/cost`
     answer's time, measured). VACUUM cannot run in a transaction: it runs on its own
     autocommit connection after the split is committed and every lock around it is let go
-    (a transaction still open keeps VACUUM from marking the new rows visible to all). SQLite's `optimize` looks at what
-    changed a lot, within `analysis_limit`'s sample. The split is already stored: a refresh
-    that fails (a role without the right to VACUUM) is logged, and autovacuum does it later."""
+    (a transaction still open keeps VACUUM from marking the new rows visible to all).
+    SQLite's `optimize` looks at what changed a lot, within `analysis_limit`'s sample.
+    The split is already stored: a refresh that fails (a role without the right to VACUUM)
+    is logged, and autovacuum does it later."""
     engine = sessions.kw["bind"]
     try:
         if engine.dialect.name == "postgresql":
