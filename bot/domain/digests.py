@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.money import ZERO, percent_change
+from bot.domain.reports import SharedShare
 
 Series = Mapping[date, Decimal]
 _DAY = timedelta(days=1)
@@ -116,6 +117,31 @@ class ChartLayer:
 
 
 @dataclass(frozen=True)
+class DigestShared:
+    """Shared cost in a section's numbers over the covered days (`start`..`end`), per rule,
+    origin and method, largest first, cost positive.
+
+    A scoped digest: what its value received (in its numbers) and what rules shared of its
+    cost among others (not in them). The all-cost digest: what its child values received,
+    in their numbers; its total is unchanged by sharing, which only moves cost between them.
+    """
+
+    received: tuple[SharedShare, ...] = ()
+    given: tuple[SharedShare, ...] = ()
+
+    @property
+    def received_total(self) -> Decimal:
+        return sum((part.cost for part in self.received), ZERO)
+
+    @property
+    def given_total(self) -> Decimal:
+        return sum((part.cost for part in self.given), ZERO)
+
+    def __bool__(self) -> bool:
+        return bool(self.received or self.given)
+
+
+@dataclass(frozen=True)
 class DigestSection:
     """A digest's numbers in one currency."""
 
@@ -127,6 +153,7 @@ class DigestSection:
     untagged: Decimal | None  # over `week`; None when not known
     chart_days: tuple[date, ...]
     chart: tuple[ChartLayer, ...]
+    shared: DigestShared = DigestShared()
 
     @property
     def untagged_share(self) -> Decimal | None:
@@ -144,6 +171,7 @@ def digest_sections(
     scope: Mapping[str, Series],
     children: Mapping[str | None, Mapping[str, Series]],
     untagged: Mapping[str, Decimal] | None = None,
+    shared: Mapping[str, DigestShared] | None = None,
 ) -> tuple[DigestSection, ...]:
     """One section per currency of the scope, the largest spend of the covered period first.
 
@@ -151,7 +179,9 @@ def digest_sections(
         scope: currency -> the scope's daily cost.
         children: child value (None: no value) -> currency -> daily cost.
         untagged: currency -> untagged cost over the last 7 days, when the caller knows it.
+        shared: currency -> the shared cost the numbers include over the covered days.
     """
+    shared = shared or {}
     sections = []
     for currency, series in scope.items():
         movers = _movers(window, currency, children)
@@ -173,6 +203,7 @@ def digest_sections(
                 untagged=None if untagged is None else untagged.get(currency, ZERO),
                 chart_days=tuple(window.days(*window.chart)),
                 chart=_chart(window, currency, series, children, movers),
+                shared=shared.get(currency, DigestShared()),
             )
         )
     sections.sort(key=lambda s: (-s.period.current, -s.week.current, s.currency))

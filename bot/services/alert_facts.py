@@ -17,6 +17,7 @@ from typing import Any
 from bot.domain.anomaly import Driver
 from bot.domain.budgets import Budget
 from bot.domain.forecast import Projection
+from bot.domain.reports import SharedShare
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,21 @@ class AnomalyFacts:
     excluded: Decimal  # one-time charges of the day left out
     services: tuple[Driver, ...] = ()
     resources: tuple[Driver, ...] = ()
+    # Shared cost the day's cost includes (received), per rule, origin and method, largest
+    # first; and the median received over the baseline days (None: nothing received today).
+    shared_in: tuple[SharedShare, ...] = ()
+    shared_usual: Decimal | None = None
+    # Cost billed to the scope that day that rules shared among others (positive; not in `cost`).
+    shared_out: tuple[SharedShare, ...] = ()
 
     @property
     def scope_key(self) -> str:
         return f"{self.dimension}={self.value}"
+
+    @property
+    def shared(self) -> Decimal:
+        """The shared cost received that `cost` includes."""
+        return sum((part.cost for part in self.shared_in), Decimal(0))
 
 
 @dataclass(frozen=True)

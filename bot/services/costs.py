@@ -23,7 +23,6 @@ from bot.domain.reports import (
     OtherCost,
     ResourceCost,
     SharedGiven,
-    SharedShare,
     TopReport,
 )
 from bot.domain.shared.split import Role
@@ -31,6 +30,7 @@ from bot.services.cache import DEFAULT_MAX_BYTES, AnswerCache
 from bot.services.freshness import Freshness
 from bot.services.ports import CostFilter, CostStore
 from bot.services.shared_ports import SharedPart
+from bot.services.shared_views import shares_of
 
 T = TypeVar("T")
 TOP_RESOURCES = 10
@@ -167,9 +167,9 @@ class CostService:
                 replace(
                     currency,
                     by_service=services,
-                    shared_in=_shares(parts, currency.currency, Role.IN),
+                    shared_in=shares_of(parts, currency.currency, Role.IN),
                     shared_out=given,
-                    kept=_shares(parts, currency.currency, Role.KEPT),
+                    kept=shares_of(parts, currency.currency, Role.KEPT),
                 )
             )
         return tuple(answers)
@@ -206,7 +206,7 @@ class CostService:
                 NamedCost(value if value is not None else UNALLOCATED, cost)
             )
         rankings = [
-            replace(_ranking(currency, named, limit), shared=_shares(parts, currency, Role.IN))
+            replace(_ranking(currency, named, limit), shared=shares_of(parts, currency, Role.IN))
             for currency, named in by_currency.items()
         ]
         rankings.sort(key=lambda r: (-r.total, r.currency))
@@ -311,18 +311,6 @@ def _daily_series(
         DailyCost(day, costs.get(day, ZERO))
         for day in (period.start + timedelta(days=i) for i in range(max(days, 0)))
     )
-
-
-def _shares(parts: list[SharedPart], currency: str, role: Role) -> tuple[SharedShare, ...]:
-    """The parts of one role and currency summed per rule, origin and method, largest first."""
-    summed: dict[tuple[str, str | None, str], Decimal] = defaultdict(Decimal)
-    for part in parts:
-        if part.role is role and part.currency == currency:
-            summed[(part.rule, part.origin, part.method)] += part.cost
-    shares = [
-        SharedShare(rule, origin, method, cost) for (rule, origin, method), cost in summed.items()
-    ]
-    return tuple(sorted((s for s in shares if s.cost), key=lambda s: (-s.cost, s.rule)))
 
 
 def _given(

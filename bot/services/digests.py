@@ -20,16 +20,20 @@ from bot.domain.digests import (
     CHILD_DIMENSION,
     DigestEvery,
     DigestSection,
+    DigestShared,
     DigestWindow,
     digest_sections,
     digest_window,
 )
 from bot.domain.periods import Period
 from bot.domain.reports import UntaggedReport
+from bot.domain.shared.rules import RECEIVING_DIMENSIONS
+from bot.domain.shared.split import Role
 from bot.services.alert_ports import AlertClaim, AlertKind, AlertLedger, AlertRecord, AlertState
 from bot.services.budgets import BudgetLine, BudgetService
 from bot.services.idle_views import IdleDigest
 from bot.services.ports import CostFilter, CostStore
+from bot.services.shared_views import shares_of
 from bot.services.snapshot_state import OutboxFile, OutboxItem
 from bot.settings_alerts import DigestConfig
 
@@ -49,6 +53,7 @@ class OpenAnomaly:
     currency: str | None
     cost: Decimal | None
     expected: Decimal | None
+    shared: Decimal | None = None  # shared cost received that `cost` includes
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,9 @@ class DigestService:
             scope=scope,
             child_dimension=child,
             window=window,
-            sections=digest_sections(window, scope_series, children, untagged),
+            sections=digest_sections(
+                window, scope_series, children, untagged, self._shared(scope, child, window)
+            ),
             budgets=tuple(self._budget_lines(scope, window.end)),
             anomalies=tuple(self._anomalies(scope, child, set(children), window.end)),
             cost_basis=self._basis,
@@ -242,6 +249,34 @@ class DigestService:
             children[value if isinstance(value, str) else None][currency][day] += cost
         return scope_series, children
 
+    def _shared(
+        self, scope: BudgetScope, child: str, window: DigestWindow
+    ) -> dict[str, DigestShared]:
+        """Per currency, the shared cost the digest's numbers include over its covered days,
+        in one read of the split (not one per mover).
+
+        The numbers are allocated where `sum_cost` answers them so (see `_read`): the child
+        values of all cost, and a value's own services. A team's projects are read with two
+        filters, as billed: they include no shared cost, and nothing is said.
+        """
+        start, end = window.start, window.end
+        if scope.is_all:
+            parts = self._store.shared_parts(start, end, self._basis, child)
+        elif scope.dimension in RECEIVING_DIMENSIONS and child == "service":
+            parts = self._store.shared_parts(start, end, self._basis, scope.dimension, scope.value)
+        else:
+            return {}
+        found = {}
+        for currency in sorted({part.currency for part in parts}):
+            shared = DigestShared(
+                received=shares_of(parts, currency, Role.IN),
+                # All cost: what a value gave is under the values that received it.
+                given=() if scope.is_all else shares_of(parts, currency, Role.OUT),
+            )
+            if shared:
+                found[currency] = shared
+        return found
+
     def _untagged_cost(
         self,
         scope: BudgetScope,
@@ -308,6 +343,7 @@ def _open_anomaly(record: AlertRecord) -> OpenAnomaly:
         currency=detail.get("currency"),
         cost=_decimal(detail.get("cost")),
         expected=_decimal(detail.get("expected")),
+        shared=_decimal(detail.get("shared")),
     )
 
 

@@ -180,9 +180,15 @@ class CostStore(Protocol):
         ...
 
     def shared_received_daily(
-        self, start: date, end: date, basis: str, dimension: str
+        self,
+        start: date,
+        end: date,
+        basis: str,
+        dimension: str,
+        value: str | None = ...,
     ) -> list[tuple[date, str | None, str, Decimal]]:
-        """(day, value, currency, cost) of cost each value of `dimension` received per day."""
+        """(day, value, currency, cost) of cost each value of `dimension` (or only `value`,
+        when given) received per day."""
         ...
 
     def data_through(self) -> date | None:

@@ -13,6 +13,8 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock
 
 from bot.domain.anomaly import Driver
+from bot.domain.reports import SharedShare
+from bot.domain.shared.wording import rules_and_methods
 from bot.services.alert_facts import (
     AlertMessage,
     AnomalyFacts,
@@ -32,8 +34,9 @@ from handlers.blocks.elements import (
     to_payload,
 )
 from handlers.blocks.limits import MAX_CONTEXT_TEXT
+from handlers.blocks.shared import SHARED_LINE_CHARS
 from handlers.button_values import AlertRef, encode
-from handlers.formatting import escape_mrkdwn, format_money
+from handlers.formatting import escape_mrkdwn, escape_truncate, format_money, one_line
 
 SNOOZE_LABEL = "Snooze 7 days"
 ACKNOWLEDGED_BLOCK = "alert_acknowledged"
@@ -192,13 +195,15 @@ def _anomaly(f: AnomalyFacts) -> tuple[str, list[Block]]:
         why += f"; {money(f.excluded)} of one-time charges that day are left out"
     drivers = [_driver_line(d, money) for d in (*f.services, *f.resources)]
     todo = "Check whether the drivers below were intended; acknowledge or snooze once known."
-    text = f"Cost anomaly: {happened}. Why: {why}."
+    shared = _anomaly_shared(f, money)
+    said = f"{happened}. {shared}" if shared else f"{happened}."
+    text = f"Cost anomaly: {said} Why: {why}."
     if drivers:
         text += " Drivers: " + "; ".join(drivers) + "."
     text += f" {todo}"
     blocks: list[Block] = [
         _section(f":rotating_light: *Cost anomaly: {scope} on {f.day:%Y-%m-%d}*"),
-        _section(f"{happened}."),
+        _section(said),
     ]
     if f.services:
         blocks.append(_section("*Services that rose*\n" + "\n".join(_bullets(f.services, money))))
@@ -209,6 +214,30 @@ def _anomaly(f: AnomalyFacts) -> tuple[str, list[Block]]:
         _context([f"What to do: {todo}"]),
     ]
     return text, blocks
+
+
+def _anomaly_shared(f: AnomalyFacts, money) -> str:
+    """What shared cost the day's number holds, and what the scope gave away that day:
+    `The day's cost includes $412.50 shared cost (gpu-pool (usage: GPU hours)); usually
+    $120.00.` Empty when no rule moved any of its cost that day. Escaped, and cut to a line."""
+    sentences = []
+    if f.shared_in:
+        received = f"The day's cost includes {money(f.shared)} shared cost ({_rules(f.shared_in)})"
+        if f.shared_usual is not None:
+            received += f"; usually {money(f.shared_usual)}"
+        sentences.append(received + ".")
+    if f.shared_out:
+        given = sum((part.cost for part in f.shared_out), Decimal(0))
+        rule = "rule" if len({part.rule for part in f.shared_out}) == 1 else "rules"
+        sentences.append(
+            f"{money(given)} of its cost that day was shared among its receivers by "
+            f"{rule} {_rules(f.shared_out)}."
+        )
+    return escape_truncate(" ".join(sentences), SHARED_LINE_CHARS)
+
+
+def _rules(parts: tuple[SharedShare, ...]) -> str:
+    return one_line(rules_and_methods(parts))
 
 
 def _driver_line(driver: Driver, money) -> str:

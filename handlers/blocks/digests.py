@@ -13,13 +13,23 @@ from slack_sdk.models.blocks import Block, DividerBlock
 
 from bot.domain.budgets import BudgetHealth
 from bot.domain.digests import Change, DigestEvery, DigestSection, Mover
+from bot.domain.reports import SharedShare
+from bot.domain.shared.wording import rules_and_methods
 from bot.services.budgets import BudgetLine
 from bot.services.digests import Digest, OpenAnomaly
 from bot.services.idle_views import IdleDigest
 from bot.services.snapshot_state import OutboxFile
 from handlers.blocks.elements import _cap_blocks, _context, _header, _pack_sections, to_payload
+from handlers.blocks.shared import SHARED_LINE_CHARS
 from handlers.blocks.text import _fallback, _money, _name
-from handlers.formatting import escape_mrkdwn, format_change, format_money, format_share
+from handlers.formatting import (
+    escape_mrkdwn,
+    escape_truncate,
+    format_change,
+    format_money,
+    format_share,
+    one_line,
+)
 
 CURRENCIES_SHOWN = 3
 BUDGETS_SHOWN = 15
@@ -92,7 +102,49 @@ def _section_lines(digest: Digest, section: DigestSection) -> list[str]:
             f"*Untagged* {share} of the last 7 days ({_money(section.untagged, currency)} "
             f"with {digest.untagged_meaning})"
         )
+    shared = shared_sentence(digest, section)
+    if shared:
+        lines.append(f"*Shared cost* {escape_truncate(shared, SHARED_LINE_CHARS)}")
     return lines
+
+
+def _covered(digest: Digest) -> str:
+    window = digest.window
+    return f"on {_day(window.start)}" if window.start == window.end else "this week"
+
+
+def shared_sentence(digest: Digest, section: DigestSection) -> str | None:
+    """What shared cost the section's numbers include over the covered days, as plain text:
+    `on Tue 2024-10-01: includes $12.00 shared cost (rules gpu-pool (usage: GPU hours))` for a
+    scoped digest, `...: project numbers include $40.00 of shared cost split by rules ...` for
+    all cost (whose total sharing leaves unchanged). None when no rule moved any of it."""
+    shared = section.shared
+    money = lambda amount: format_money(amount, one_line(section.currency).strip())  # noqa: E731
+    if digest.scope.is_all:
+        if not shared.received:
+            return None
+        return (
+            f"{_covered(digest)}: {digest.child_dimension} numbers include "
+            f"{money(shared.received_total)} of shared cost split by "
+            f"{_rules(shared.received)}; the total is unchanged."
+        )
+    said = []
+    if shared.received:
+        said.append(
+            f"includes {money(shared.received_total)} shared cost ({_rules(shared.received)})"
+        )
+    if shared.given:
+        said.append(
+            f"{money(shared.given_total)} of its cost was shared among its receivers by "
+            f"{_rules(shared.given)}"
+        )
+    return f"{_covered(digest)}: " + "; ".join(said) + "." if said else None
+
+
+def _rules(parts: tuple[SharedShare, ...]) -> str:
+    """`rule platform (proportional)`, `rules gpu-pool (usage: GPU hours), platform (...)`."""
+    word = "rule" if len({part.rule for part in parts}) == 1 else "rules"
+    return f"{word} {one_line(rules_and_methods(parts))}"
 
 
 def _budget_line(line: BudgetLine) -> str:
@@ -113,6 +165,8 @@ def _anomaly_line(anomaly: OpenAnomaly) -> str:
     money = ""
     if anomaly.currency and anomaly.cost is not None:
         money = f": {_money(anomaly.cost, anomaly.currency)}"
+        if anomaly.shared:
+            money += f" (includes {_money(anomaly.shared, anomaly.currency)} shared cost)"
         if anomaly.expected is not None:
             money += f" where about {_money(anomaly.expected, anomaly.currency)} was expected"
     return f"• {scope} on {_day(anomaly.day)}{money}"
@@ -188,9 +242,11 @@ def digest_text(digest: Digest) -> str:
     """The notification and fallback text: the title and each currency's spend and change."""
     parts = [digest_title(digest)]
     for section in digest.sections:
+        change = format_change(section.period.current, section.period.previous)
+        shared = _shared_text(digest, section)
         parts.append(
             f"{format_money(section.period.current, section.currency)} "
-            f"({format_change(section.period.current, section.period.previous)})"
+            f"({change}{'; ' + shared if shared else ''})"
         )
     over = [line for line in digest.budgets if line.status.status is BudgetHealth.OVER]
     if over:
@@ -200,6 +256,22 @@ def digest_text(digest: Digest) -> str:
             f"{len(digest.anomalies)} open anomal{'y' if len(digest.anomalies) == 1 else 'ies'}"
         )
     return _fallback(" · ".join(parts))
+
+
+def _shared_text(digest: Digest, section: DigestSection) -> str | None:
+    """The shared part of a section in the notification, as short as it can be told."""
+    shared, currency = section.shared, section.currency
+    if digest.scope.is_all:
+        if not shared.received:
+            return None
+        amount = format_money(shared.received_total, currency)
+        return f"{digest.child_dimension}s include {amount} shared cost"
+    said = []
+    if shared.received:
+        said.append(f"includes {format_money(shared.received_total, currency)} shared cost")
+    if shared.given:
+        said.append(f"{format_money(shared.given_total, currency)} shared among its receivers")
+    return ", ".join(said) or None
 
 
 def digest_chart(digest: Digest) -> OutboxFile:

@@ -174,23 +174,28 @@ class SqlSharedParts:
         return counts
 
     def shared_received_daily(
-        self, start: date, end: date, basis: str, dimension: str
+        self,
+        start: date,
+        end: date,
+        basis: str,
+        dimension: str,
+        value: str | None = ...,  # type: ignore[assignment]
     ) -> list[tuple[date, str | None, str, Any]]:
         """(day, value, currency, cost) each value received (IN) per day: what budgets and
-        alerts say is shared in their numbers."""
+        alerts say is shared in their numbers. `value` (when given) reads that value's only,
+        from `ix_cost_shared_value_day` (an anomaly's usual shared part)."""
         if not splits(dimension):
             return []
         amount = func.sum(getattr(SharedCostRow, COST_BASES[basis])).label("cost")
         keys = (SharedCostRow.day, SharedCostRow.value, SharedCostRow.currency)
-        query = (
-            select(*keys, amount)
-            .where(
-                _of(dimension),
-                SharedCostRow.day.between(start, end),
-                SharedCostRow.role == Role.IN.value,
-            )
-            .group_by(*keys)
-        )
+        where = [
+            _of(dimension, value),
+            SharedCostRow.day.between(start, end),
+            SharedCostRow.role == Role.IN.value,
+        ]
+        if value is not ...:
+            where.append(_matches(SharedCostRow.value, value))
+        query = select(*keys, amount).where(*where).group_by(*keys)
         with self._sessions() as session:
             return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
 

@@ -198,11 +198,13 @@ def test_the_demo_alerts_arrive_once_each_in_their_team_channels(world, page):
         assert len(posted_with(world, channel, what)) == 1, (name, what)
         open_channel(page, world, name)
         expect(messages(page).filter(has_text=what)).to_have_count(1)
-    anomaly = messages(page).filter(has_text="Daily digest")
-    expect(anomaly.locator("img")).to_have_count(1)  # the digest's chart
+    digest = messages(page).filter(has_text="Daily digest")
+    expect(digest.locator("img")).to_have_count(1)  # the digest's chart
+    expect(digest).to_contain_text("project numbers include")  # their shared part
     open_channel(page, world, "recsys")
     spike = messages(page).filter(has_text="Cost anomaly")
     expect(spike).to_contain_text("recsys-train-p4d-stalled")  # its drivers, by resource
+    expect(spike).to_contain_text("The day's cost includes")  # and its shared part
     spike.scroll_into_view_if_needed()
     screenshot(page, "sandbox-anomaly-alert.png")
     open_channel(page, world, "ml-platform")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from bot.domain.anomaly import Driver
 from bot.domain.budgets import Budget, BudgetScope
 from bot.domain.forecast import project_period_spend
+from bot.domain.reports import SharedShare
 from bot.services.alert_facts import (
     AlertMessage,
     AnomalyFacts,
@@ -82,3 +83,36 @@ def test_summary_is_one_message_within_slack_limits():
     text, blocks = describe_alert(AlertMessage(SummaryFacts("s", "C1", lines), Delivery("C1")))
     assert text.startswith("900 more cost alerts") and text.endswith("and 880 more.")
     assert len(blocks) <= 50 and not [b for b in blocks if b["type"] == "actions"]
+
+
+def anomaly_facts(**shared) -> AnomalyFacts:
+    return AnomalyFacts(
+        "k4", "project", "recsys", "USD", date(2024, 9, 19), Decimal("732.50"), Decimal(200),
+        Decimal(9), Decimal("532.50"), 20, 28, False, Decimal(4), Decimal(50), Decimal(0),
+        **shared,
+    )  # fmt: skip
+
+
+def test_an_anomaly_says_the_shared_part_of_its_day_and_the_usual():
+    pool = SharedShare("gpu-pool", "gpu-pool", "usage: GPU hours", Decimal("400.50"))
+    platform = SharedShare("platform", "platform", "proportional", Decimal(12))
+    facts = anomaly_facts(shared_in=(pool, platform), shared_usual=Decimal(120))
+    text, blocks = describe_alert(AlertMessage(facts, Delivery("C1")))
+    said = (
+        "The day's cost includes $412.50 shared cost (gpu-pool (usage: GPU hours), "
+        "platform (proportional)); usually $120.00."
+    )
+    assert f"$532.50 above the usual $200.00. {said} Why:" in text
+    assert blocks[1]["text"]["text"].endswith(said)
+    assert "shared" not in describe_alert(AlertMessage(anomaly_facts(), Delivery("C1")))[0]
+
+
+def test_a_shared_sentence_with_hostile_and_many_rules_stays_escaped_and_short():
+    many = tuple(
+        SharedShare(f"<!channel> rule {n} " + "x" * 200, None, "even", Decimal(n + 1))
+        for n in range(100)
+    )
+    facts = anomaly_facts(shared_in=many, shared_usual=Decimal(0), shared_out=many[:3])
+    text, blocks = describe_alert(AlertMessage(facts, Delivery("C1")))  # limits checked there
+    assert "<!channel>" not in text and "<!channel>" not in str(blocks)
+    assert len(blocks[1]["text"]["text"]) < 1000 and len(text) < 3000

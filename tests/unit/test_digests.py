@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from bot.domain.budgets import BudgetScope
-from bot.domain.digests import DigestEvery, digest_sections, digest_window
+from bot.domain.digests import DigestEvery, DigestShared, digest_sections, digest_window
+from bot.domain.reports import SharedShare
 from bot.services.digests import Digest, OpenAnomaly
 from handlers.blocks.digests import build_digest_blocks, describe_digest
 from handlers.blocks.elements import to_payload
@@ -106,17 +107,17 @@ def test_weekly_compares_the_week_with_the_week_before():
     assert usd.untagged is None
 
 
-def digest(every=DigestEvery.DAILY, anomalies=()) -> Digest:
+def digest(every=DigestEvery.DAILY, anomalies=(), shared=None, scope=None) -> Digest:
     window = digest_window(every, THROUGH)
-    scope, children = small_store()
+    store, children = small_store()
     return Digest(
         key=f"digest:#cloud-costs:{every}:{window.start}",
         channel="#cloud-costs",
         every=every,
-        scope=BudgetScope.everything(),
-        child_dimension="project",
+        scope=scope or BudgetScope.everything(),
+        child_dimension="service" if scope else "project",
         window=window,
-        sections=digest_sections(window, scope, children, {"USD": D("14")}),
+        sections=digest_sections(window, store, children, {"USD": D("14")}, shared),
         budgets=(),
         anomalies=tuple(anomalies),
         cost_basis="effective",
@@ -178,3 +179,62 @@ def test_one_job_per_digest_at_its_time():
     assert next_run(jobs[1].schedule, now) == datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
     jobs[1].run("2026-11-30T08:30:00Z")
     assert calls == [(weekly, "2026-11-30T08:30:00Z")]
+
+
+POOL = SharedShare("gpu-pool", "gpu-pool", "usage: GPU hours", D("30"))
+PLATFORM = SharedShare("platform", "platform", "proportional", D("10.5"))
+
+
+def test_the_all_cost_digest_says_the_shared_part_of_its_child_numbers():
+    shared = {"USD": DigestShared(received=(POOL, PLATFORM))}
+    text, blocks, _image = describe_digest(digest(shared=shared))
+    body = json.dumps(blocks, ensure_ascii=False)
+    assert (
+        "*Shared cost* on Tue 2026-12-01: project numbers include $40.50 of shared cost split "
+        "by rules gpu-pool (usage: GPU hours), platform (proportional); the total is unchanged."
+    ) in body
+    assert "projects include $40.50 shared cost" in text
+    # Only the currency that had shared cost says so.
+    eur = body.split("*EUR*")[1]
+    assert "Shared cost" not in eur
+    weekly = json.dumps(describe_digest(digest(DigestEvery.WEEKLY, shared=shared))[1])
+    assert "*Shared cost* this week: project numbers include $40.50" in weekly
+
+
+def test_a_scoped_digest_says_what_it_received_and_gave_and_nothing_when_none():
+    scope = BudgetScope("project", "recsys")
+    given = SharedShare("datasets", "recsys", "even", D("7"))
+    shared = {"USD": DigestShared(received=(PLATFORM,), given=(given,))}
+    text, blocks, _image = describe_digest(digest(shared=shared, scope=scope))
+    body = json.dumps(blocks, ensure_ascii=False)
+    assert (
+        "*Shared cost* on Tue 2026-12-01: includes $10.50 shared cost (rule platform "
+        "(proportional)); $7.00 of its cost was shared among its receivers by rule datasets "
+        "(even)."
+    ) in body
+    assert "includes $10.50 shared cost, $7.00 shared among its receivers" in text
+    plain, blocks, _image = describe_digest(digest(scope=scope))
+    assert "shared" not in plain and "Shared cost" not in json.dumps(blocks)
+
+
+def test_an_open_anomaly_says_the_shared_part_its_ledger_record_kept():
+    anomaly = OpenAnomaly(
+        "anomaly:x", "project=recsys", date(2026, 11, 28), "USD", D("80"), D("10"), D("52")
+    )
+    body = json.dumps(describe_digest(digest(anomalies=[anomaly]))[1], ensure_ascii=False)
+    assert (
+        "project recsys on Sat 2026-11-28: $80.00 (includes $52.00 shared cost) where about "
+        "$10.00 was expected"
+    ) in body
+
+
+def test_hostile_rule_names_stay_escaped_and_within_limits():
+    many = tuple(
+        SharedShare(f"<!here> {n} " + "y" * 300, None, "even", D(n + 1)) for n in range(60)
+    )
+    shared = {"USD": DigestShared(received=many, given=many)}
+    scope = BudgetScope("project", "recsys")
+    for digest_ in (digest(shared=shared), digest(shared=shared, scope=scope)):
+        text, blocks, _image = describe_digest(digest_)
+        assert "<!here>" not in json.dumps(blocks) and "<!here>" not in text
+        assert len(blocks) < 50

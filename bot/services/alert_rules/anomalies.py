@@ -4,7 +4,8 @@ Per dimension the ledger's evaluation state keeps the last day judged (the curso
 episodes, so a step change is told once and a day is never judged twice. One grouped query per
 dimension reads the series (from the daily rollups); one-time charges (FOCUS ChargeCategory
 Purchase or Tax: fees Cost Explorer books on one day) are read for the judged days and left out.
-The drivers of an alert are read only for the few scopes that alert.
+The drivers of an alert, and the shared cost its day's cost includes, are read only for the
+few scopes that alert.
 """
 
 from __future__ import annotations
@@ -30,10 +31,15 @@ from bot.domain.anomaly import (
 )
 from bot.domain.budgets import Budget
 from bot.domain.cost_rows import dimension_field
+from bot.domain.money import ZERO
+from bot.domain.reports import SharedShare
+from bot.domain.shared.rules import RECEIVING_DIMENSIONS
+from bot.domain.shared.split import Role
 from bot.services.alert_facts import AnomalyFacts
 from bot.services.alert_ports import AlertKind
 from bot.services.alert_rules import Finding
 from bot.services.ports import CostFilter, CostStore
+from bot.services.shared_views import shares_of
 
 # Charge categories of one-time charges: never an anomaly, never part of a day judged.
 ONE_TIME_CATEGORIES = frozenset({"purchase", "tax"})
@@ -86,7 +92,7 @@ class AnomalyRule:
             return outcome
         for dimension in self._dimensions:
             self._dimension(dimension, complete_through, state, budget_of, outcome)
-        self._shared: dict[tuple[date, str, str], dict[tuple, Decimal]] = {}
+        self._overlaps: dict[tuple[date, str, str], dict[tuple, Decimal]] = {}
         outcome.findings[:] = one_alert_per_event(outcome.findings, self._overlap)
         return outcome
 
@@ -94,11 +100,11 @@ class AnomalyRule:
         """The cost on their day that lies in both scopes (a project inside a team): one grouped
         query per day and pair of dimensions, however many findings are compared."""
         pair = (later.day, earlier.dimension, later.dimension)
-        if pair not in self._shared:
+        if pair not in self._overlaps:
             fields = (dimension_field(earlier.dimension), dimension_field(later.dimension))
             rows = self._store.sum_cost(later.day, later.day, self._basis, group_by=fields)
-            self._shared[pair] = {(a, b, currency): cost for a, b, currency, cost in rows}
-        return self._shared[pair].get(
+            self._overlaps[pair] = {(a, b, currency): cost for a, b, currency, cost in rows}
+        return self._overlaps[pair].get(
             (earlier.value, later.value, later.facts.currency), Decimal(0)
         )
 
@@ -179,6 +185,8 @@ class AnomalyRule:
             key = f"{key}:{currency}"  # currencies are judged apart, each its own episode
         services, resources = self._drivers(dimension, value, currency, day)
         window = baseline_window(day, self._settings)
+        shared_in, shared_out = self._shared_parts(dimension, value, currency, day)
+        usual = self._usual_shared(dimension, value, currency, window) if shared_in else None
         facts = AnomalyFacts(
             key=key,
             dimension=dimension,
@@ -197,6 +205,9 @@ class AnomalyRule:
             excluded=judgement.excluded,
             services=tuple(services),
             resources=tuple(resources),
+            shared_in=shared_in,
+            shared_usual=usual,
+            shared_out=shared_out,
         )
         scope = f"{dimension}={value}"
         detail = {
@@ -206,7 +217,10 @@ class AnomalyRule:
             "cost": str(judgement.cost),
             "expected": str(judgement.reference.expected),
             "impact": str(facts.impact),
+            "shared": str(facts.shared),
         }
+        if usual is not None:
+            detail["shared_usual"] = str(usual)
         return Finding(
             kind=AlertKind.ANOMALY,
             key=key,
@@ -218,6 +232,29 @@ class AnomalyRule:
             facts=facts,
             budget=budget_of(scope),
         )
+
+    def _shared_parts(
+        self, dimension: str, value: str, currency: str, day: date
+    ) -> tuple[tuple[SharedShare, ...], tuple[SharedShare, ...]]:
+        """What the scope received (IN) and gave away (OUT) under the shared-cost rules on the
+        day, in one read; nothing for a dimension that never receives (service, account)."""
+        if dimension not in RECEIVING_DIMENSIONS:
+            return (), ()
+        parts = self._store.shared_parts(day, day, self._basis, dimension, value)
+        return shares_of(parts, currency, Role.IN), shares_of(parts, currency, Role.OUT)
+
+    def _usual_shared(
+        self, dimension: str, value: str, currency: str, window: Sequence[date]
+    ) -> Decimal:
+        """The median shared cost the scope received on the baseline days (a day without any
+        counts as zero), so a message can tell a spike a shared pool brought from the usual."""
+        rows = self._store.shared_received_daily(
+            window[0], window[-1], self._basis, dimension, value
+        )
+        received: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        for day, _value, row_currency, cost in rows:
+            received[day][row_currency] += cost
+        return baseline_breakdown(received, window).get(currency, ZERO)
 
     def _drivers(self, dimension: str, value: str, currency: str, day: date):
         """Services and resources of the scope that rose most against their own baselines."""
