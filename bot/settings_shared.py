@@ -106,6 +106,7 @@ class SharedRuleConfig(BaseModel):
             raise ValueError("weights must not be negative")
         if self.weights and sum(self.weights.values()) <= 0:
             raise ValueError("weights must add up to more than 0")
+        self._folded_weights()
         if self.split is SplitMethod.USAGE and self.usage is None:
             raise ValueError(
                 "split: usage needs usage: gpu_hours, cpu_core_hours, or {file: ..., columns: ...}"
@@ -134,6 +135,21 @@ class SharedRuleConfig(BaseModel):
         folded = tuple(v for v in (normalise_tag_value(v) for v in values) if v is not None)
         return dimension, folded
 
+    def _folded_weights(self) -> dict[str, Decimal]:
+        """The weights by receiver as allocation stores it (values are folded): two names
+        that fold to one receiver are refused, not silently one of them."""
+        folded: dict[str, Decimal] = {}
+        named: dict[str, str] = {}
+        for name, weight in self.weights.items():
+            receiver = str(normalise_tag_value(name))
+            if receiver in folded:
+                raise ValueError(
+                    f"weights: {named[receiver]!r} and {name!r} are the same receiver "
+                    f"({receiver!r}); give it one weight"
+                )
+            folded[receiver], named[receiver] = weight, name
+        return folded
+
     def rule(self, index: int) -> SharedRule:
         dimension, receivers = self._among()
         match = _match(self.match)
@@ -143,9 +159,7 @@ class SharedRuleConfig(BaseModel):
             method=self.split,
             among=dimension,
             receivers=receivers,
-            weights={
-                str(normalise_tag_value(name)): weight for name, weight in self.weights.items()
-            },
+            weights=self._folded_weights(),
             usage=self.usage.measure() if isinstance(self.usage, UsageFileConfig) else None,
             fallback=self.fallback,
         )

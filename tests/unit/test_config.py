@@ -196,3 +196,13 @@ def test_the_shared_cost_examples_validate(tmp_path):
     assert shared[2].usage.file == "/var/lib/costbot/gpu-hours.csv" and shared[2].among == "team"
     assert shared[4].match.dimensions == {"project": None}
     assert load_config(EXAMPLE).allocation.shared == []
+
+
+def test_two_weights_for_one_receiver_are_refused_not_one_silently_kept(tmp_path):
+    path = tmp_path / "costbot.yml"
+    path.write_text(
+        "allocation:\n  shared:\n    - name: pool\n      match: {project: pool}\n"
+        "      split: fixed\n      weights: {Fraud-Detection: 3, fraud-detection: 1}\n"
+    )
+    with pytest.raises(ConfigError, match=r"same receiver .*'fraud-detection'.*one weight"):
+        load_config(path)
