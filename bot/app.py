@@ -28,6 +28,7 @@ from bot.services.idle import IdleService
 from bot.services.idle_ports import AuditLog, MessageEditor, PriceBook
 from bot.services.idle_prices import ChainedPriceBook
 from bot.services.idle_scan import IdleRules
+from bot.services.idle_shares import SavingShares
 from bot.services.ingest import IngestService
 from bot.services.outbox import Notifier, OutboxDelivery
 from bot.services.shared import SharedCostService
@@ -59,6 +60,7 @@ from storage.repositories.idle import SqlIdleStore
 from storage.repositories.ingest import SqlIngestStore
 from storage.repositories.paid_prices import SqlPaidPrices
 from storage.repositories.shared import SqlSharedCostStore
+from storage.repositories.shared_parts import SqlSharedParts
 from storage.repositories.snapshots import SqlOutbox, SqlSnapshotState
 from storage.repositories.sources import SqlSourceCatalog
 from storage.repositories.tags import SqlTagStore
@@ -264,6 +266,11 @@ def build_idle_service(
         rules,
         config.allocation.rules(),
         build_price_book(config, sessions, lambda: clock().date()),
+        shares=SavingShares(
+            SqlSharedParts(sessions),
+            [rule.among for rule in config.allocation.shared_rules()],
+            basis=config.cost_basis,
+        ),
         clock=clock,
     )
 

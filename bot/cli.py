@@ -18,7 +18,7 @@ from bot.cli_alerts import alerts_app
 from bot.cli_budgets import budget_app
 from bot.cli_digests import digest_app
 from bot.cli_idle import audit, idle_app
-from bot.cli_options import ConfigOption, JsonOption
+from bot.cli_options import ConfigOption, JsonOption, PeriodOption
 from bot.cli_render import render_cost_report, render_ingest_summary, render_top_report
 from bot.cli_report import report
 from bot.cli_shared import reallocate
@@ -69,15 +69,6 @@ _KNOWN_ERRORS = (
     UnknownSourceError,
     OverflowError,
 )
-
-PeriodOption = Annotated[
-    str,
-    typer.Option(
-        "--period",
-        "-p",
-        help="today, yesterday, mtd, last-month, Nd, ytd, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD.",
-    ),
-]
 
 SharedOption = Annotated[
     bool,

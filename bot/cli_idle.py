@@ -1,17 +1,22 @@
-"""`costbot idle scan` (one scan now, proposals posted like the bot's) and `costbot audit`."""
+"""`costbot idle scan` (one scan now, proposals posted like the bot's), `costbot idle savings`
+(what stopping idle machines saved) and `costbot audit`."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 
 from bot.app import Services, build_services
-from bot.cli_options import ConfigOption, JsonOption
+from bot.cli_options import ConfigOption, JsonOption, PeriodOption
+from bot.domain.periods import DEFAULT_PERIOD, PeriodError, parse_period
 from bot.services.alert_ports import AuditEntry
 from bot.services.errors import UserFacingError
-from bot.services.idle_views import ScanReport
+from bot.services.idle_views import SavingRow, SavingsReport, ScanReport
+from bot.services.idle_wording import shared_saving
+from bot.services.shared_refresh import reallocate_if_needed
 from bot.settings import ConfigError, Settings, SlackSettings
 from bot.slack_notifier import build_notifier
 from storage.db import StoreError
@@ -81,6 +86,68 @@ def render_scan(report: ScanReport, dry_run: bool, configured: bool) -> str:
         lines.append("No idle machines.")
     lines += [f"error: {error}" for error in report.errors]
     return "\n".join(lines)
+
+
+@idle_app.command("savings")
+def savings(
+    period: PeriodOption = DEFAULT_PERIOD, as_json: JsonOption = False, config: ConfigOption = None
+) -> None:
+    """What stopping idle machines saved over a period (estimates, by currency), as
+    `/cost savings` says: a saving shared like its project's cost says among whom."""
+    try:
+        services = build_services(Settings(), config)
+        # A start like any command's: a split made by other rules is made again first, so
+        # a shared saving is credited as the configured rules share its project's cost.
+        reallocate_if_needed(services.shared)
+        asked = parse_period(period, services.costs.today())
+        # A period's end is its last day; the ledger's end is exclusive.
+        report = services.idle.savings(asked.start, asked.end + timedelta(days=1))
+    except (*_KNOWN, PeriodError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    if as_json:
+        typer.echo(json.dumps(_savings_json(report)))
+    else:
+        typer.echo(render_savings(report))
+
+
+def _savings_json(report: SavingsReport) -> dict[str, object]:
+    return {
+        "start": report.start.isoformat(),
+        "end": (report.end - timedelta(days=1)).isoformat(),
+        "totals": {currency: format(total, "f") for currency, total in report.totals.items()},
+        "stops": [row.json() for row in report.rows],
+    }
+
+
+def render_savings(report: SavingsReport) -> str:
+    last = report.end - timedelta(days=1)
+    lines = [f"Savings from stopping idle machines, {report.start} to {last} (estimated)"]
+    for currency, total in sorted(report.totals.items()):
+        lines.append(f"saved {total} {currency}")
+    for row in report.rows:
+        lines.append(_saving_line(row))
+    if not report.rows:
+        lines.append("Nothing saved in this period (dry-run stops are not counted).")
+    return "\n".join(lines)
+
+
+def _saving_line(row: SavingRow) -> str:
+    p = row.proposal
+    state = "still stopped" if row.still_stopped else f"started again {p.started_at:%Y-%m-%d %H:%M}"
+    stopped = f"{p.stopped_at:%Y-%m-%d %H:%M}" if p.stopped_at else "?"
+    line = (
+        f"{p.instance_id:<24} {str(p.instance.get('name') or '')[:24]:<24} "
+        f"{p.instance.get('project') or '-':<18} saved {row.saved} {p.currency or 'USD'}  "
+        f"stopped {stopped} UTC, {state}"
+    )
+    for allocation in row.allocations:
+        parts = ", ".join(
+            f"{part.value}{' (kept)' if part.kept else ''} {part.saved}"
+            for part in allocation.parts
+        )
+        line += f"\n  {shared_saving(allocation)}: {parts}"
+    return line
 
 
 def audit(

@@ -526,6 +526,9 @@ class SharedCostRow(Base):
             ],
         ),
         Index("ix_cost_shared_day", "day"),
+        # What one value gave to each receiver (the IN rows of one origin), as a stopped
+        # machine's saving is split: without it such a read filters every row of its days.
+        Index("ix_cost_shared_origin_day", "dimension", "origin", "day"),
     )
 
 

@@ -52,6 +52,7 @@ from bot.services.idle_scan import (
     open_by_machine,
     verdict_json,
 )
+from bot.services.idle_shares import SavingShares
 from bot.services.idle_views import (
     IdleDigest,
     IdleOverview,
@@ -103,8 +104,10 @@ class IdleService:
         allocation: AllocationRules,
         prices: PriceBook,
         *,
+        shares: SavingShares | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self._shares = shares
         self._controllers = {controller.name: controller for controller in controllers}
         self._store = store
         self._locks = locks
@@ -673,9 +676,11 @@ class IdleService:
 
     def savings(self, start: date, end: date) -> SavingsReport:
         """The savings ledger over [start, end): each real stop's hourly cost for every hour it
-        stayed stopped in that span. Estimates, by currency."""
+        stayed stopped in that span. Estimates, by currency. A stop in a value a shared-cost
+        rule gives away carries how its saving is credited among the receivers."""
         since = datetime.combine(start, time(), UTC)
         until = min(datetime.combine(end, time(), UTC), self._clock())
+        shares = self._shares.ledger() if self._shares is not None else None
         rows: list[SavingRow] = []
         totals: dict[str, Decimal] = {}
         for proposal in self._store.stops(since):
@@ -688,7 +693,8 @@ class IdleService:
             )
             if saved <= 0 and proposal.started_at is not None:
                 continue
-            rows.append(SavingRow(proposal, saved, proposal.started_at is None))
+            allocations = shares.allocations(proposal, saved, since, until) if shares else ()
+            rows.append(SavingRow(proposal, saved, proposal.started_at is None, allocations))
             currency = proposal.currency or "USD"
             totals[currency] = totals.get(currency, Decimal(0)) + saved
         rows.sort(key=lambda row: (-row.saved, row.proposal.instance_id))
@@ -697,7 +703,11 @@ class IdleService:
     def digest_part(
         self, start: date, end: date, dimension: str | None, value: str | None
     ) -> IdleDigest | None:
-        """The digest's idle lines over [start, end) for one scope (None: nothing to say)."""
+        """The digest's idle lines over [start, end) for one scope (None: nothing to say).
+
+        A scope on a dimension a shared-cost rule splits among is credited its part of each
+        shared machine's saving (what a receiver received, what the giver kept), as its cost
+        counts there; on any other dimension, a saving is its machine's own value's."""
 
         def in_scope(proposal: Proposal) -> bool:
             if dimension is None or value is None:
@@ -707,7 +717,11 @@ class IdleService:
         since = datetime.combine(start, time(), UTC)
         until = datetime.combine(end, time(), UTC)
         savings = self.savings(start, end)
-        rows = [row for row in savings.rows if in_scope(row.proposal)]
+        rows = [
+            scoped
+            for row in savings.rows
+            if (scoped := _scoped(row, dimension, value, in_scope)) is not None
+        ]
         totals: dict[str, Decimal] = {}
         for row in rows:
             currency = row.proposal.currency or "USD"
@@ -784,3 +798,20 @@ class IdleService:
             before={"proposal": proposal.id, "state": str(proposal.state)},
             after={"proposal": proposal.id, **after},
         )
+
+
+def _scoped(
+    row: SavingRow,
+    dimension: str | None,
+    value: str | None,
+    in_scope: Callable[[Proposal], bool],
+) -> SavingRow | None:
+    """The row as a digest of one scope counts it: whole, its part of a shared saving, or
+    not at all."""
+    allocation = row.allocation(dimension) if dimension and value else None
+    if allocation is None or value is None:
+        return row if in_scope(row.proposal) else None
+    part = allocation.credited(value)
+    if part is None or (part == 0 and row.saved != 0):
+        return None
+    return replace(row, saved=part, whole=row.saved, credited_by=allocation, scope_value=value)

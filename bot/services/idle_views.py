@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from bot.domain.shared.savings import SavingPart
 from bot.services.idle_ports import Proposal
 
 
@@ -111,10 +112,102 @@ class IdleOverview:
 
 
 @dataclass(frozen=True)
+class SavingAllocation:
+    """How one saving is credited among the values of `dimension` when a shared-cost rule
+    gives the machine's own value (`origin`) away: in the proportions its cost in the
+    saving's currency was split over `first_day`..`last_day` (the days it stayed stopped, or
+    the 30 days before them when those had no billing data yet: `fallback`)."""
+
+    dimension: str
+    origin: str
+    parts: tuple[SavingPart, ...]  # largest first; they add up to the saving exactly
+    first_day: date
+    last_day: date
+    fallback: bool = False
+
+    @property
+    def receivers(self) -> tuple[str, ...]:
+        """The values credited a part under a rule, each once, largest part first."""
+        return tuple(dict.fromkeys(p.value for p in self.parts if not p.kept))
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.rule for p in self.parts if p.rule is not None))
+
+    @property
+    def kept(self) -> Decimal:
+        """What stays with the machine's own value."""
+        return sum((p.saved for p in self.parts if p.kept), Decimal(0))
+
+    def credited(self, value: str) -> Decimal | None:
+        """The part credited to `value` (compared folded), kept or received; None: none."""
+        found = [p.saved for p in self.parts if p.value.lower() == value.lower()]
+        return sum(found, Decimal(0)) if found else None
+
+    def json(self) -> dict[str, object]:
+        return {
+            "dimension": self.dimension,
+            "origin": self.origin,
+            "rules": list(self.rules),
+            "receivers": len(self.receivers),
+            "first_day": self.first_day.isoformat(),
+            "last_day": self.last_day.isoformat(),
+            "fallback": self.fallback,
+            "kept": _text(self.kept),
+            "parts": [
+                {"value": p.value, "rule": p.rule, "kept": p.kept, "saved": _text(p.saved)}
+                for p in self.parts
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class SavingRow:
     proposal: Proposal
     saved: Decimal
     still_stopped: bool
+    # A stop in a value a shared-cost rule gives away: how its saving is credited, per
+    # dimension the rules split among. Empty: the saving is its own value's, whole.
+    allocations: tuple[SavingAllocation, ...] = ()
+    # In a digest of one value of a split's dimension (`scope_value`): `saved` is that
+    # value's part, kept or received, of the machine's `whole` saving, by `credited_by`.
+    whole: Decimal | None = None
+    credited_by: SavingAllocation | None = None
+    scope_value: str | None = None
+
+    @property
+    def shared(self) -> SavingAllocation | None:
+        """The allocation to tell of: the one a scoped part came by, else the first."""
+        return self.credited_by or (self.allocations[0] if self.allocations else None)
+
+    def allocation(self, dimension: str) -> SavingAllocation | None:
+        return next((a for a in self.allocations if a.dimension == dimension), None)
+
+    @property
+    def received(self) -> bool:
+        """A scoped part of another value's machine's saving, shared to the scope by a rule."""
+        scoped, value = self.credited_by, self.scope_value
+        return scoped is not None and value is not None and value.lower() != scoped.origin.lower()
+
+    def json(self) -> dict[str, object]:
+        """A `costbot idle savings --json` stop."""
+        p = self.proposal
+        return {
+            "proposal_id": p.id,
+            "controller": p.controller,
+            "instance_id": p.instance_id,
+            "name": p.instance.get("name"),
+            "project": p.instance.get("project"),
+            "team": p.instance.get("team"),
+            "currency": p.currency,
+            "hourly_cost": _text(p.hourly_cost),
+            "saved": _text(self.saved),
+            "still_stopped": self.still_stopped,
+            "stopped_at": p.stopped_at.isoformat() if p.stopped_at else None,
+            "started_at": p.started_at.isoformat() if p.started_at else None,
+            "decided_by": p.decided_by,
+            "shared": [allocation.json() for allocation in self.allocations],
+        }
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bot.domain.idle.proposals import ProposalState, saving_per_day
+from bot.domain.shared.wording import plural
 from bot.services.idle_ports import CloudActionError, NewProposal, Proposal
 from bot.services.idle_scan import Sighting, machine_key
-from bot.services.idle_views import ProposalView, ScanRow
+from bot.services.idle_views import ProposalView, SavingAllocation, SavingRow, ScanRow
 
 
 def audit_subject(controller: str, instance_id: str) -> str:
@@ -148,3 +149,16 @@ def whole_hours(span: timedelta) -> int:
 
 def decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
+
+
+def shared_saving(allocation: SavingAllocation) -> str:
+    """`shared among 2 projects by rule gpu-pool`: how a stop's saving is credited, as its
+    machine's own project's cost is."""
+    rules = allocation.rules
+    by = f"rule {rules[0]}" if len(rules) == 1 else "rules " + ", ".join(rules)
+    return f"shared among {plural(len(allocation.receivers), allocation.dimension)} by {by}"
+
+
+def shared_rules(rows: list[SavingRow]) -> tuple[str, ...]:
+    """Every rule any of the rows' savings is shared by, each once."""
+    return tuple(dict.fromkeys(rule for row in rows for a in row.allocations for rule in a.rules))

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from bot.domain.shared.rules import SharedMatch
+from bot.domain.shared.savings import ReceivedCost
 from bot.domain.shared.split import Role, SharedEntry, SharedPiece
 
 
@@ -104,6 +105,24 @@ class SharedCostStore(Protocol):
         """Shared cost received (IN) and given away (OUT) by every value of `dimension` (or
         only by `value`, when given: None is the unallocated value), summed over the days,
         per rule, origin, method and currency. Kept cost (KEPT) is listed too."""
+        ...
+
+
+@dataclass(frozen=True)
+class ValueSplit:
+    """How one value's own cost in one currency was split over some days: what each value
+    received of it, per rule (its IN rows with this origin), beside the value's own direct
+    cost before sharing, on the same cost basis. No direct cost: no billing data yet."""
+
+    direct: Decimal
+    received: tuple[ReceivedCost, ...]
+
+
+class SharedSplitReader(Protocol):
+    def value_split(
+        self, dimension: str, value: str, currency: str, start: date, end: date, basis: str
+    ) -> ValueSplit:
+        """How `value` of `dimension` gave its cost in `currency` over days start..end."""
         ...
 
 

@@ -17,7 +17,8 @@ from bot.domain.reports import SharedShare
 from bot.domain.shared.wording import rules_and_methods
 from bot.services.budgets import BudgetLine
 from bot.services.digests import Digest, OpenAnomaly
-from bot.services.idle_views import IdleDigest
+from bot.services.idle_views import IdleDigest, SavingRow
+from bot.services.idle_wording import shared_saving
 from bot.services.snapshot_state import OutboxFile
 from handlers.blocks.elements import _cap_blocks, _context, _header, _pack_sections, to_payload
 from handlers.blocks.shared import SHARED_LINE_CHARS
@@ -200,6 +201,7 @@ def build_digest_blocks(digest: Digest) -> list[Block]:
 
 
 IDLE_SHOWN = 5
+SHARED_CHARS = 200
 
 
 def idle_lines(idle: IdleDigest) -> list[str]:
@@ -211,6 +213,10 @@ def idle_lines(idle: IdleDigest) -> list[str]:
             f"Saved about {format_money(total, currency)} by {stops} stop(s) "
             "(estimated: hourly cost × hours stopped)"
         )
+    parts = [row for row in idle.savings.rows if row.credited_by is not None]
+    lines += [_shared_saving_line(row) for row in parts[:IDLE_SHOWN]]
+    if len(parts) > IDLE_SHOWN:
+        lines.append(f"…and {len(parts) - IDLE_SHOWN} more shared saving(s) (see /cost savings)")
     for proposal in idle.kept[:IDLE_SHOWN]:
         who = f" by <@{proposal.decided_by}>" if proposal.decided_by else ""
         until = f"{proposal.lease_until:%Y-%m-%d %H:%M} UTC" if proposal.lease_until else "?"
@@ -223,6 +229,19 @@ def idle_lines(idle: IdleDigest) -> list[str]:
         )
         lines.append(f"Waiting for a decision: {names}{more} (see /cost idle)")
     return lines or ["Nothing to report."]
+
+
+def _shared_saving_line(row: SavingRow) -> str:
+    """A part of a shared machine's saving: received from the project that gives its cost
+    away, or what that project kept of its own machine's saving."""
+    currency = row.proposal.currency or "USD"
+    of = f"{_money(row.saved, currency)} of {_money(row.whole or row.saved, currency)}"
+    allocation = row.credited_by
+    how = f" ({_name(shared_saving(allocation), SHARED_CHARS)})" if allocation else ""
+    if row.received and allocation is not None:
+        origin = _name(f"{allocation.dimension} {allocation.origin}")
+        return f"• Its share: {of} saved by {_machine(row.proposal)} in {origin}{how}"
+    return f"• Kept here: {of} saved by {_machine(row.proposal)}{how}"
 
 
 def _machine(proposal) -> str:

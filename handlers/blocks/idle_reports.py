@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.models.blocks import Block
 
 from bot.services.idle_ports import Proposal
+from bot.services.idle_wording import shared_rules, shared_saving
 from handlers.blocks.elements import _cap_blocks, _context, _header, _list_sections, _section
 from handlers.blocks.idle_text import (
     DRY_RUN_NOTE,
@@ -23,15 +24,16 @@ from handlers.blocks.idle_text import (
     percent,
     when,
 )
-from handlers.blocks.limits import SHORT_CHARS
+from handlers.blocks.limits import MAX_FALLBACK_TEXT, SHORT_CHARS
 from handlers.blocks.text import _code, _money, _money_code, _name
-from handlers.formatting import escape_mrkdwn, truncate
+from handlers.formatting import escape_mrkdwn, truncate, truncate_mrkdwn
 
 if TYPE_CHECKING:
     from bot.services.idle import IdleOverview, SavingRow, SavingsReport, ScanRow
 
 LINES_SHOWN = 15  # per list; the CLI (`costbot idle scan`, `costbot audit`) has them all
 FALLBACK_NAMES = 10
+SHARED_CHARS = 200  # `shared among 12 projects by rules ...`, as long as a name may be
 _SEPARATE_CURRENCIES = "Each currency is reported on its own; currencies are never added together."
 
 
@@ -174,9 +176,11 @@ def _saving_line(row: SavingRow) -> str:
     p = row.proposal
     money = _money(row.saved, p.currency) if p.currency else escape_mrkdwn(str(row.saved))
     state = "still stopped" if row.still_stopped else f"started again {when(p.started_at)}"
+    # Credited like the machine's cost: its project's receivers share the saving.
+    shared = "".join(f" ({_name(shared_saving(a), SHARED_CHARS)})" for a in row.allocations)
     return (
-        f"• {machine_name(p)} · {_where(p)} · saved {money} · stopped {when(p.stopped_at)} "
-        f"by {mention(p.decided_by)} · {state}"
+        f"• {machine_name(p)} · {_where(p)} · saved {money}{shared} · stopped "
+        f"{when(p.stopped_at)} by {mention(p.decided_by)} · {state}"
     )
 
 
@@ -187,7 +191,13 @@ def _savings_text(report: SavingsReport, totals: Sequence[str]) -> str:
     amounts = ", ".join(
         _money_code(amount, currency) for currency, amount in sorted(report.totals.items())
     )
-    return escape_mrkdwn(
+    text = (
         f"Savings from stopping idle machines, {period}: {amounts} (estimated) from "
         f"{len(report.rows)} stop(s)."
     )
+    shared = [row for row in report.rows if row.allocations]
+    if shared:
+        rules = shared_rules(shared)
+        by = f"rule {rules[0]}" if len(rules) == 1 else "rules " + ", ".join(rules)
+        text += f" {len(shared)} of them shared by {by}."
+    return truncate_mrkdwn(escape_mrkdwn(text), MAX_FALLBACK_TEXT)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -18,9 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.cost_rows import COST_BASES
 from bot.domain.shared.rules import RECEIVING_DIMENSIONS
+from bot.domain.shared.savings import ReceivedCost
 from bot.domain.shared.split import Role
-from bot.services.shared_ports import SharedPart
-from storage.models import AllocationStateRow, SharedCostRow
+from bot.services.shared_ports import SharedPart, ValueSplit
+from storage.bulk import read_rows
+from storage.models import AllocationStateRow, CostRollup, SharedCostRow
 
 # The roles added to sums: what left where it was billed, and what each receiver got.
 SUMMED_ROLES = (Role.IN.value, Role.OUT.value)
@@ -198,6 +201,40 @@ class SqlSharedParts:
         query = select(*keys, amount).where(*where).group_by(*keys)
         with self._sessions() as session:
             return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+    def value_split(
+        self, dimension: str, value: str, currency: str, start: date, end: date, basis: str
+    ) -> ValueSplit:
+        """What each value received of `value`'s cost in `currency` over days start..end, per
+        rule, and `value`'s own direct cost: two reads, led by `ix_cost_shared_origin_day`
+        and `ix_cost_rollup_value_day`."""
+        if not splits(dimension):
+            return ValueSplit(Decimal(0), ())
+        amount = func.sum(getattr(SharedCostRow, COST_BASES[basis]))
+        received = (
+            select(SharedCostRow.value, SharedCostRow.rule, amount)
+            .where(
+                SharedCostRow.dimension == dimension,
+                SharedCostRow.origin == value,
+                SharedCostRow.day.between(start, end),
+                SharedCostRow.role == Role.IN.value,
+                SharedCostRow.currency == currency,
+            )
+            .group_by(SharedCostRow.value, SharedCostRow.rule)
+        )
+        direct = select(func.sum(getattr(CostRollup, COST_BASES[basis]))).where(
+            CostRollup.dimension == dimension,
+            CostRollup.value == value,
+            CostRollup.day.between(start, end),
+            CostRollup.currency == currency,
+        )
+        parts = tuple(
+            ReceivedCost(receiver, rule, cost)
+            for receiver, rule, cost in read_rows(self._sessions, received)
+            if receiver is not None and cost
+        )
+        [(own,)] = read_rows(self._sessions, direct)
+        return ValueSplit(own or Decimal(0), parts)
 
     def allocation_version(self) -> int:
         """The counter every re-split moves (0 before the first)."""

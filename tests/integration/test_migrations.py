@@ -223,3 +223,33 @@ def test_0010_adds_tags_and_the_shared_split_keeping_the_cost_keys(empty_engine)
     )
     columns = {column["name"] for column in inspect(empty_engine).get_columns("cost_keys")}
     assert "tags" not in columns
+
+
+def test_0011_indexes_the_split_by_origin_keeping_the_split(empty_engine):
+    config = _alembic_config(empty_engine)
+    command.upgrade(config, "0010")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO cost_shared_daily (id, day, dimension, value, origin, currency, "
+                "billed_cost, effective_cost, rule, method, role) VALUES (1, '2024-09-01', "
+                "'project', 'recsys', 'gpu-pool', 'USD', 20, 20, 'gpu-pool', 'even', 'in')"
+            )
+        )
+
+    def indexes() -> dict[str, list[str]]:
+        found = inspect(empty_engine).get_indexes("cost_shared_daily")
+        return {index["name"]: index["column_names"] for index in found}
+
+    command.upgrade(config, "0011")
+
+    assert indexes()["ix_cost_shared_origin_day"] == ["dimension", "origin", "day"]
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT value, origin FROM cost_shared_daily")).all() == [
+            ("recsys", "gpu-pool")
+        ]
+
+    command.downgrade(config, "0010")
+
+    assert "ix_cost_shared_origin_day" not in indexes()
+    assert "ix_cost_shared_value_day" in indexes()
