@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain.access import may_decide_stop
-from bot.domain.allocation import AllocationRules
+from bot.domain.allocation import TAG_DIMENSIONS, AllocationRules
 from bot.domain.idle.proposals import (
     KEEP_CHOICES,
     ProposalState,
@@ -263,12 +263,12 @@ class IdleService:
         owner = sighting.dimensions.get("owner")
         price = sighting.price
         snapshot = {
+            # Every tag dimension, so a saving is credited whichever dimension rules split.
+            **{dimension: sighting.dimensions.get(dimension) for dimension in TAG_DIMENSIONS},
             "name": instance.name,
             "type": instance.type,
             "region": instance.region,
             "gpus": instance.gpus,
-            "project": sighting.dimensions.get("project"),
-            "team": sighting.dimensions.get("team"),
             "owner": owner,
             "owner_user": self._owner_user(owner),
             "launched_at": instance.launched_at.isoformat() if instance.launched_at else None,

@@ -127,8 +127,9 @@ class SavingAllocation:
 
     @property
     def receivers(self) -> tuple[str, ...]:
-        """The values credited a part under a rule, each once, largest part first."""
-        return tuple(dict.fromkeys(p.value for p in self.parts if not p.kept))
+        """The values credited a part under a rule, each once, largest part first (a part
+        that rounded to nothing is not counted: "shared among 7" means 7 got some)."""
+        return tuple(dict.fromkeys(p.value for p in self.parts if not p.kept and p.saved))
 
     @property
     def rules(self) -> tuple[str, ...]:

@@ -96,8 +96,8 @@ class SharedCostService:
             # published must not store its split after the re-split that ingest asked for.
             with self._locks.hold(REALLOCATION_LOCK):
                 report = self._reallocate(start, end)
-        # Outside the lock: its open transaction would keep the refresh from seeing the new
-        # rows as visible to everyone.
+        # Outside the lock, whose transaction stays open while the lock is held: VACUUM marks
+        # rows visible to all only when no transaction that may still not see them is open.
         self._store.refresh_statistics()
         return report
 

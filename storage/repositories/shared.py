@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 from sqlalchemy import ColumnElement, and_, cast, exists, false, func, not_, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.shared.rules import SharedMatch
@@ -204,7 +203,7 @@ def _refresh_statistics(sessions: sessionmaker[Session]) -> None:
     answer's time, measured). VACUUM cannot run in a transaction: it runs on its own
     autocommit connection after the split is committed and every lock around it is let go
     (a transaction still open keeps VACUUM from marking the new rows visible to all).
-    SQLite's `optimize` looks at what changed a lot, within `analysis_limit`'s sample.
+    SQLite analyses the table within `analysis_limit`'s sample (milliseconds).
     The split is already stored: a refresh that fails (a role without the right to VACUUM)
     is logged, and autovacuum does it later."""
     engine = sessions.kw["bind"]
@@ -213,10 +212,11 @@ def _refresh_statistics(sessions: sessionmaker[Session]) -> None:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql(f"VACUUM (ANALYZE) {SharedCostRow.__tablename__}")
             return
-        with engine.connect() as connection:
+        # A connection here begins a transaction: ANALYZE's statistics need its commit.
+        with engine.begin() as connection:
             connection.exec_driver_sql("PRAGMA analysis_limit=1000")
-            connection.exec_driver_sql("PRAGMA optimize")
-    except SQLAlchemyError as error:
+            connection.exec_driver_sql(f"ANALYZE {SharedCostRow.__tablename__}")
+    except Exception as error:  # a lost connection is a StoreError, not SQLAlchemy's
         logger.warning("could not refresh the statistics of the shared-cost split: %s", error)
 
 

@@ -438,3 +438,16 @@ def test_a_re_split_leaves_its_rows_readable_from_the_index_alone(store, tmp_pat
     assert scan["Node Type"] == "Index Only Scan"
     assert scan["Actual Rows"] > 0
     assert scan["Heap Fetches"] == 0
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_a_re_split_leaves_sqlite_statistics_of_the_split(store, tmp_path, org):
+    # Without them SQLite's planner may lead a read of every value by the wrong index.
+    services = services_with(store, tmp_path, [PLATFORM | {"split": "proportional"}])
+    services.shared.reallocate()
+
+    with services.engine.connect() as connection:
+        indexes = connection.exec_driver_sql(
+            "SELECT idx FROM sqlite_stat1 WHERE tbl = 'cost_shared_daily'"
+        ).scalars()
+        assert {"ix_cost_shared_value_day", "ix_cost_shared_day"} <= set(indexes)

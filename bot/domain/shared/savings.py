@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from bot.domain.cost_rows import STORED_PLACES
-from bot.domain.shared.split import split_amount
 
 _KEPT = ""  # the key of what the origin kept: first by name, so it wins a tie for the remainder
 
@@ -46,7 +45,9 @@ def split_saving(
     the rest kept by `origin`; largest first, the kept part first among equals.
 
     Empty when nothing was given (no receiver, or no direct cost to measure against): the
-    saving stays whole with its origin. The rounding remainder goes to the largest part.
+    saving stays whole with its origin. Every part is floored to the saving's unit and the
+    units short go to the parts with the largest remainders, so no part is ever negative
+    (rounding each to the nearest cent and giving the difference to the largest can be).
     """
     given: dict[tuple[str, str], Decimal] = {}
     for part in received:
@@ -62,7 +63,7 @@ def split_saving(
     weights = {name: given[key] for name, key in keys.items()}
     if kept > 0:
         weights[_KEPT] = kept
-    shares = split_amount(saved, weights, _places(saved))
+    shares = _largest_remainders(saved, weights, _places(saved))
     parts = [
         SavingPart(origin, None, share) if name == _KEPT else SavingPart(*keys[name], share)
         for name, share in shares.items()
@@ -75,3 +76,20 @@ def _places(saved: Decimal) -> int:
     exponent = saved.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) else 0
     return min(max(places, 0), STORED_PLACES)
+
+
+def _largest_remainders(
+    amount: Decimal, weights: dict[str, Decimal], places: int
+) -> dict[str, Decimal]:
+    """`amount` (>= 0) in shares proportional to `weights` (> 0), to `places` decimal places:
+    each share floored, the units short handed out one each by largest remainder (then by
+    name), so the shares add up to `amount` exactly and none is negative."""
+    unit = Decimal(1).scaleb(-places)
+    whole = sum(weights.values())
+    exact = {name: amount * weight / whole for name, weight in weights.items()}
+    shares = {name: value.quantize(unit, rounding=ROUND_FLOOR) for name, value in exact.items()}
+    short = int((amount.quantize(unit) - sum(shares.values())) / unit)
+    by_remainder = sorted(weights, key=lambda name: (shares[name] - exact[name], name))
+    for name in by_remainder[:short]:
+        shares[name] += unit
+    return shares
