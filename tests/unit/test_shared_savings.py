@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.shared.savings import ReceivedCost, SavingPart, split_saving
-from bot.domain.shared.split import split_amount
 
 D = Decimal
 
@@ -75,11 +74,6 @@ def test_a_finer_saving_is_split_to_its_own_unit():
     parts = split_saving(D("1.000000001"), "pool", D("3"), [ReceivedCost("a", "r", D("1"))])
     assert sum(p.saved for p in parts) == D("1.000000001")
     assert {p.saved.as_tuple().exponent for p in parts} == {-9}
-
-
-def test_split_amount_splits_into_whole_cents_when_told():
-    shares = split_amount(D("10.00"), {"a": D(1), "b": D(1), "c": D(1)}, 2)
-    assert shares == {"a": D("3.34"), "b": D("3.33"), "c": D("3.33")}
 
 
 cents = st.decimals(min_value=D("0"), max_value=D("100000"), places=2, allow_nan=False)

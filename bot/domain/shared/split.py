@@ -108,22 +108,17 @@ def _positive(rule: SharedRule, weights: Mapping[str, Decimal]) -> dict[str, Dec
     }
 
 
-def split_amount(
-    amount: Decimal, weights: Mapping[str, Decimal], places: int = STORED_PLACES
-) -> dict[str, Decimal]:
-    """`amount` in shares proportional to `weights`, each at the stored precision (or to
-    `places` decimal places: 2 splits into whole cents); the rounding remainder goes to the
-    largest receiver (the first by name among equals), so the shares add up to the amount
-    exactly."""
+def split_amount(amount: Decimal, weights: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """`amount` in shares proportional to `weights`, each at the stored precision; the
+    rounding remainder goes to the largest receiver (the first by name among equals), so the
+    shares add up to the amount exactly."""
     if not weights:
         raise ValueError("nobody to split among")
-    return _split_nanos(_nanos(amount, places), _integer_weights(weights), places)
+    return _split_nanos(_nanos(amount), _integer_weights(weights))
 
 
-def _nanos(amount: Decimal, places: int = STORED_PLACES) -> int:
-    """`amount` in whole units of `places` decimal places (nano-units unless told)."""
-    quantum = QUANTUM if places == STORED_PLACES else Decimal(1).scaleb(-places)
-    return int(amount.quantize(quantum).scaleb(places))
+def _nanos(amount: Decimal) -> int:
+    return int(amount.quantize(QUANTUM).scaleb(STORED_PLACES))
 
 
 def _integer_weights(weights: Mapping[str, Decimal]) -> _IntegerWeights:
@@ -142,12 +137,9 @@ class _IntegerWeights:
     largest: str
 
 
-def _split_nanos(
-    amount: int, weights: _IntegerWeights, places: int = STORED_PLACES
-) -> dict[str, Decimal]:
-    """Integer shares of `amount` units (nano-units unless `places` says otherwise), each
-    rounded half to even, the remainder to the largest receiver; exact, and the same as
-    Decimal arithmetic at this precision."""
+def _split_nanos(amount: int, weights: _IntegerWeights) -> dict[str, Decimal]:
+    """Integer shares of `amount` nano-units, each rounded half to even, the remainder to the
+    largest receiver; exact, and the same as Decimal arithmetic at this precision."""
     shares: dict[str, int] = {}
     whole = weights.whole
     for name, weight in weights.scaled.items():
@@ -156,7 +148,7 @@ def _split_nanos(
             quotient += 1
         shares[name] = quotient
     shares[weights.largest] += amount - sum(shares.values())
-    return {name: Decimal(share).scaleb(-places) for name, share in shares.items()}
+    return {name: Decimal(share).scaleb(-STORED_PLACES) for name, share in shares.items()}
 
 
 def split_piece(rule: SharedRule, piece: SharedPiece, weights: DayWeights) -> list[SharedEntry]:
